@@ -1,0 +1,137 @@
+// swift-tools-version:6.0
+import PackageDescription
+
+/// One settings list for every target, so the whole package builds the same way.
+let swiftSettings: [SwiftSetting] = [
+    .enableUpcomingFeature("ExistentialAny"),
+]
+
+/// A service is a testable library plus a thin executable that calls its `buildApplication`.
+func service(_ name: String, dir: String, deps: [Target.Dependency]) -> [Target] {
+    [
+        .target(
+            name: name,
+            dependencies: deps,
+            path: "services/\(dir)/Sources/\(name)",
+            swiftSettings: swiftSettings
+        ),
+        .executableTarget(
+            name: "\(name)App",
+            dependencies: [
+                .byName(name: name),
+                "TollgateCore",
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            path: "services/\(dir)/Sources/\(name)App",
+            swiftSettings: swiftSettings
+        ),
+    ]
+}
+
+let core: [Target.Dependency] = [
+    "SharedProto",
+    "TollgateCore",
+    "TollgateRedis",
+    .product(name: "Hummingbird", package: "hummingbird"),
+    .product(name: "PostgresNIO", package: "postgres-nio"),
+    .product(name: "Logging", package: "swift-log"),
+    .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+    .product(name: "Prometheus", package: "swift-prometheus"),
+]
+
+let package = Package(
+    name: "tollgate",
+    platforms: [.macOS(.v15)],
+    products: [
+        .executable(name: "gateway", targets: ["GatewayApp"]),
+        .executable(name: "audit", targets: ["AuditApp"]),
+        .executable(name: "keys", targets: ["KeysApp"]),
+        .executable(name: "portal-api", targets: ["PortalAPIApp"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/hummingbird-project/hummingbird.git", from: "2.28.1"),
+        .package(url: "https://github.com/vapor/postgres-nio.git", from: "1.33.2"),
+        .package(url: "https://github.com/swift-server/swift-service-lifecycle.git", from: "2.13.0"),
+        .package(url: "https://github.com/swift-server/swift-prometheus.git", from: "2.4.1"),
+        .package(url: "https://github.com/apple/swift-metrics.git", from: "2.13.0"),
+        .package(url: "https://github.com/apple/swift-log.git", from: "1.16.2"),
+        .package(url: "https://github.com/apple/swift-nio.git", from: "2.101.2"),
+        .package(url: "https://github.com/apple/swift-nio-ssl.git", from: "2.37.6"),
+        .package(url: "https://github.com/apple/swift-http-types.git", from: "1.8.0"),
+        .package(url: "https://github.com/jpsim/Yams.git", from: "6.2.2"),
+    ],
+    targets: [
+        .systemLibrary(
+            name: "CHiredis",
+            path: "Sources/CHiredis",
+            pkgConfig: "hiredis",
+            providers: [.apt(["libhiredis-dev"])]
+        ),
+        .target(
+            name: "SharedProto",
+            path: "Sources/SharedProto",
+            swiftSettings: swiftSettings
+        ),
+        .target(
+            name: "TollgateRedis",
+            dependencies: [
+                "CHiredis",
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ],
+            path: "Sources/TollgateRedis",
+            swiftSettings: swiftSettings
+        ),
+        .target(
+            name: "TollgateCore",
+            dependencies: [
+                "SharedProto",
+                "TollgateRedis",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "PostgresNIO", package: "postgres-nio"),
+                .product(name: "NIOSSL", package: "swift-nio-ssl"),
+                .product(name: "HTTPTypes", package: "swift-http-types"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "Metrics", package: "swift-metrics"),
+                .product(name: "Prometheus", package: "swift-prometheus"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "Yams", package: "Yams"),
+            ],
+            path: "Sources/TollgateCore",
+            swiftSettings: swiftSettings
+        ),
+    ]
+        + service("Gateway", dir: "gateway", deps: core)
+        + service("Audit", dir: "audit", deps: core)
+        + service("Keys", dir: "keys", deps: core)
+        + service("PortalAPI", dir: "portal-api", deps: core)
+        + [
+            .testTarget(
+                name: "UnitTests",
+                dependencies: [
+                    "SharedProto", "TollgateCore", "TollgateRedis",
+                    .product(name: "Hummingbird", package: "hummingbird"),
+                    .product(name: "HummingbirdTesting", package: "hummingbird"),
+                    .product(name: "Logging", package: "swift-log"),
+                ],
+                path: "Tests/UnitTests",
+                swiftSettings: swiftSettings
+            ),
+            .testTarget(
+                name: "IntegrationTests",
+                dependencies: [
+                    "SharedProto", "TollgateCore", "TollgateRedis",
+                    "Gateway", "Audit", "Keys", "PortalAPI",
+                    .product(name: "Hummingbird", package: "hummingbird"),
+                    .product(name: "HummingbirdTesting", package: "hummingbird"),
+                    .product(name: "PostgresNIO", package: "postgres-nio"),
+                    .product(name: "Logging", package: "swift-log"),
+                    .product(name: "Prometheus", package: "swift-prometheus"),
+                    .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                ],
+                path: "Tests/IntegrationTests",
+                swiftSettings: swiftSettings
+            ),
+        ]
+)

@@ -1,0 +1,31 @@
+/// Paths and headers of the internal HTTP API between services. Internal routes
+/// require `tokenHeader` to carry the shared internal token; the edge proxy does
+/// not expose them.
+public enum InternalAPI {
+    /// Header carrying the shared internal token.
+    public static let tokenHeader = "X-Tollgate-Internal-Token"
+    /// Header that carries the caller's request id from service to service.
+    public static let requestIDHeader = "X-Request-Id"
+
+    /// Keys service routes.
+    public enum Keys {
+        public static let keys = "/internal/v1/keys"
+        public static let validate = "/internal/v1/keys/validate"
+    }
+
+    /// Audit service routes.
+    public enum Audit {
+        public static let events = "/internal/v1/audit/events"
+        public static let export = "/internal/v1/audit/export"
+        public static let timeseries = "/internal/v1/audit/timeseries"
+        public static let breakdown = "/internal/v1/audit/breakdown"
+        public static let dashboard = "/internal/v1/audit/dashboard"
+    }
+
+    /// Gateway routes.
+    public enum Gateway {
+        /// `POST <invoke>/<tool name>`: run a tool on behalf of the portal (try-it, replay).
+        public static let invoke = "/internal/v1/invoke"
+        public static let tools = "/internal/v1/tools"
+    }
+}

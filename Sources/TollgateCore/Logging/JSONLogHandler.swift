@@ -1,0 +1,73 @@
+import Foundation
+import Logging
+
+/// Writes one JSON object per log line to stderr: time, level, service, message, source
+/// and every metadata key (the request id among them).
+///
+/// swift-log ships no JSON handler; this one is small and writes without Foundation's
+/// JSON encoder so that logging stays cheap on hot paths.
+public struct JSONLogHandler: LogHandler {
+    public var logLevel: Logger.Level
+    public var metadata: Logger.Metadata = [:]
+    public var metadataProvider: Logger.MetadataProvider?
+    private let label: String
+    private let service: String
+
+    public init(label: String, service: String, level: Logger.Level) {
+        self.label = label
+        self.service = service
+        self.logLevel = level
+    }
+
+    public subscript(metadataKey key: String) -> Logger.Metadata.Value? {
+        get { metadata[key] }
+        set { metadata[key] = newValue }
+    }
+
+    public func log(event: LogEvent) {
+        var merged = metadata
+        if let provided = metadataProvider?.get() { merged.merge(provided) { $1 } }
+        if let extra = event.metadata { merged.merge(extra) { $1 } }
+        var line = "{\"ts\":\"\(Self.timestamp())\",\"level\":\"\(event.level.rawValue)\",\"service\":"
+        Self.appendString(service, to: &line)
+        line += ",\"logger\":"
+        Self.appendString(label, to: &line)
+        line += ",\"msg\":"
+        Self.appendString(event.message.description, to: &line)
+        for (key, value) in merged.sorted(by: { $0.key < $1.key }) {
+            line += ","
+            // Hummingbird's per-request id is exposed under the name the rest of Tollgate uses.
+            Self.appendString(key == "hb.request.id" ? "hb_request_id" : key, to: &line)
+            line += ":"
+            Self.appendString(value.description, to: &line)
+        }
+        if event.level >= .warning {
+            line += ",\"source\":"
+            Self.appendString("\(event.file):\(event.line)", to: &line)
+        }
+        line += "}\n"
+        FileHandle.standardError.write(Data(line.utf8))
+    }
+
+    static func appendString(_ text: String, to line: inout String) {
+        line += "\""
+        for scalar in text.unicodeScalars {
+            switch scalar {
+            case "\"": line += "\\\""
+            case "\\": line += "\\\\"
+            case "\n": line += "\\n"
+            case "\r": line += "\\r"
+            case "\t": line += "\\t"
+            case let c where c.value < 0x20:
+                line += String(format: "\\u%04x", c.value)
+            default:
+                line.unicodeScalars.append(scalar)
+            }
+        }
+        line += "\""
+    }
+
+    private static func timestamp() -> String {
+        Date.now.formatted(.iso8601.year().month().day().time(includingFractionalSeconds: true).timeZone(separator: .omitted))
+    }
+}

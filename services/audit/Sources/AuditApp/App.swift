@@ -1,0 +1,9 @@
+import Audit
+import TollgateCore
+
+@main
+struct AuditApp {
+    static func main() async {
+        await ServiceMain.run(AuditConfig.self, build: buildApplication)
+    }
+}

@@ -1,0 +1,16 @@
+public import Hummingbird
+import TollgateCore
+
+/// Builds the gateway service: the MCP endpoint, authentication, tools, audit publishing.
+/// The executable and the tests both call this.
+public func buildApplication(config: GatewayConfig, runtime: ServiceRuntime) async throws -> some ApplicationProtocol {
+    let clients = ServiceApplication.Clients(settings: config.settings, logger: runtime.logger)
+    let router = ServiceApplication.makeRouter(BasicRequestContext.self, settings: config.settings, runtime: runtime)
+    return ServiceApplication.make(
+        responder: router.buildResponder(),
+        settings: config.settings,
+        runtime: runtime,
+        clients: clients,
+        migrations: GatewayMigrations.all
+    )
+}

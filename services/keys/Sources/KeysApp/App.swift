@@ -1,0 +1,9 @@
+import Keys
+import TollgateCore
+
+@main
+struct KeysApp {
+    static func main() async {
+        await ServiceMain.run(KeysConfig.self, build: buildApplication)
+    }
+}
