@@ -36,8 +36,7 @@ public struct JSONLogHandler: LogHandler {
         Self.appendString(event.message.description, to: &line)
         for (key, value) in merged.sorted(by: { $0.key < $1.key }) {
             line += ","
-            // Hummingbird's per-request id is exposed under the name the rest of Tollgate uses.
-            Self.appendString(key == "hb.request.id" ? "hb_request_id" : key, to: &line)
+            Self.appendString(key, to: &line)
             line += ":"
             Self.appendString(value.description, to: &line)
         }
