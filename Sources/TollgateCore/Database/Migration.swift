@@ -1,6 +1,8 @@
 /// One forward-only schema change of a service, embedded in its binary.
 /// `sql` may hold several statements; it runs inside one transaction with the
-/// service's schema as `search_path`, so it names tables without a schema.
+/// service's schema as `search_path`, so it names tables without a schema. It runs through
+/// PL/pgSQL `EXECUTE`, so statements that cannot run in a transaction (`CREATE INDEX
+/// CONCURRENTLY`, `VACUUM`) are not allowed.
 public struct Migration: Sendable, Hashable {
     public let version: Int
     public let name: String

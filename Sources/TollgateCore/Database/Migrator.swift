@@ -83,7 +83,11 @@ public struct Migrator: Sendable {
         _ = try await connection.simpleQuery("BEGIN").get()
         do {
             _ = try await connection.simpleQuery("SET LOCAL search_path TO \"\(schema)\"").get()
-            _ = try await connection.simpleQuery(migration.sql).get()
+            // PostgresNIO speaks only the extended protocol, which allows one statement per
+            // query. PL/pgSQL's EXECUTE runs a multi-statement string; the SQL travels as a bind
+            // parameter through a transaction-local setting, so it needs no quoting.
+            _ = try await connection.query("SELECT set_config('tollgate.migration_sql', \(migration.sql), true)", logger: logger)
+            _ = try await connection.simpleQuery("DO $$ BEGIN EXECUTE current_setting('tollgate.migration_sql'); END $$").get()
             _ = try await connection.query(
                 """
                 INSERT INTO \(unescaped: table) (version, name, checksum)

@@ -1,7 +1,7 @@
-import TollgateCore
+public import TollgateCore
 
 /// The portal-api service's schema history (schema `portal`), applied at start-up.
 /// Append only: an applied migration is never edited (the migrator checks its checksum).
-enum PortalAPIMigrations {
-    static let all: [Migration] = []
+public enum PortalAPIMigrations {
+    public static let all: [Migration] = []
 }
