@@ -18,26 +18,39 @@ public struct StartupService: Service {
     }
 
     public func run() async throws {
+        // A shutdown during start-up (e.g. SIGTERM while Postgres is still down) ends the retries at once.
+        let started = try await cancelWhenGracefulShutdown {
+            try await retryUntilDone()
+        }
+        guard started else { return }
+        readiness.markReady()
+        logger.info("ready")
+        try? await gracefulShutdown()
+    }
+
+    /// Returns `true` once the work succeeded, `false` when cancelled first.
+    private func retryUntilDone() async throws -> Bool {
         let deadline = ContinuousClock.now + timeout
         var delay = Duration.milliseconds(200)
-        while true {
+        while !Task.isCancelled {
             do {
                 try await work()
-                break
-            } catch is CancellationError {
-                return
+                return true
             } catch {
-                guard ContinuousClock.now + delay < deadline, !Task.isCancelled else {
+                if Task.isCancelled { return false }
+                guard ContinuousClock.now + delay < deadline else {
                     logger.critical("start-up failed", metadata: ["error": "\(String(reflecting: error))"])
                     throw error
                 }
                 logger.warning("start-up step failed, retrying", metadata: ["error": "\(String(reflecting: error))", "retry_in": "\(delay)"])
-                try await Task.sleep(for: delay)
+                do {
+                    try await Task.sleep(for: delay)
+                } catch {
+                    return false
+                }
                 delay = min(delay * 2, .seconds(5))
             }
         }
-        readiness.markReady()
-        logger.info("ready")
-        try? await gracefulShutdown()
+        return false
     }
 }
