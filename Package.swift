@@ -59,6 +59,9 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-nio-ssl.git", from: "2.37.6"),
         .package(url: "https://github.com/apple/swift-http-types.git", from: "1.8.0"),
         .package(url: "https://github.com/jpsim/Yams.git", from: "6.2.2"),
+        .package(url: "https://github.com/hummingbird-project/hummingbird-auth.git", from: "2.5.0"),
+        .package(url: "https://github.com/swift-server/async-http-client.git", from: "1.37.0"),
+        .package(url: "https://github.com/apple/swift-crypto.git", "3.12.3"..<"5.0.0"),
     ],
     targets: [
         .systemLibrary(
@@ -84,6 +87,20 @@ let package = Package(
             swiftSettings: swiftSettings
         ),
         .target(
+            name: "KeysClient",
+            dependencies: [
+                "SharedProto",
+                "TollgateRedis",
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "NIOFoundationCompat", package: "swift-nio"),
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ],
+            path: "Sources/KeysClient",
+            swiftSettings: swiftSettings
+        ),
+        .target(
             name: "TollgateCore",
             dependencies: [
                 "SharedProto",
@@ -102,10 +119,13 @@ let package = Package(
             swiftSettings: swiftSettings
         ),
     ]
-        + service("Gateway", dir: "gateway", deps: core)
+        + service("Gateway", dir: "gateway", deps: core + ["KeysClient"])
         + service("Audit", dir: "audit", deps: core)
-        + service("Keys", dir: "keys", deps: core)
-        + service("PortalAPI", dir: "portal-api", deps: core)
+        + service("Keys", dir: "keys", deps: core + [
+            .product(name: "HummingbirdBcrypt", package: "hummingbird-auth"),
+            .product(name: "NIOPosix", package: "swift-nio"),
+        ])
+        + service("PortalAPI", dir: "portal-api", deps: core + ["KeysClient"])
         + [
             .testTarget(
                 name: "UnitTests",
@@ -122,7 +142,8 @@ let package = Package(
                 name: "IntegrationTests",
                 dependencies: [
                     "SharedProto", "TollgateCore", "TollgateRedis",
-                    "Gateway", "Audit", "Keys", "PortalAPI",
+                    "Gateway", "Audit", "Keys", "PortalAPI", "KeysClient",
+                    .product(name: "AsyncHTTPClient", package: "async-http-client"),
                     .product(name: "Hummingbird", package: "hummingbird"),
                     .product(name: "HummingbirdTesting", package: "hummingbird"),
                     .product(name: "PostgresNIO", package: "postgres-nio"),

@@ -1,0 +1,34 @@
+import HTTPTypes
+public import Hummingbird
+import SharedProto
+
+/// Guards internal routes: the request must carry the shared internal token in
+/// `X-Tollgate-Internal-Token`. The comparison takes the same time wherever the first
+/// difference is, so the token cannot be guessed byte by byte.
+public struct InternalTokenMiddleware<Context: RequestContext>: RouterMiddleware {
+    private let token: [UInt8]
+
+    public init(token: String) {
+        self.token = Array(token.utf8)
+    }
+
+    public func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
+        guard let presented = request.headers[HTTPField.Name(InternalAPI.tokenHeader)!],
+            Self.constantTimeEquals(Array(presented.utf8), token)
+        else {
+            throw HTTPError(.unauthorized, message: "missing or invalid internal token")
+        }
+        return try await next(request, context)
+    }
+
+    /// Compares in time that depends only on the lengths.
+    public static func constantTimeEquals(_ lhs: [UInt8], _ rhs: [UInt8]) -> Bool {
+        var difference = UInt8(lhs.count == rhs.count ? 0 : 1)
+        for index in 0..<max(lhs.count, rhs.count) {
+            let left = index < lhs.count ? lhs[index] : 0
+            let right = index < rhs.count ? rhs[index] : 0
+            difference |= left ^ right
+        }
+        return difference == 0
+    }
+}

@@ -1,0 +1,42 @@
+import HummingbirdBcrypt
+import Prometheus
+import NIOPosix
+import ServiceLifecycle
+
+/// bcrypt on dedicated threads: hashing and verifying take tens of milliseconds of CPU and
+/// must never run on an event loop or the cooperative pool.
+final class KeyHasher: Service, Sendable {
+    private let pool: NIOThreadPool
+    private let cost: UInt8
+    private let verifications: Prometheus.Counter
+    /// A real hash of a random secret, verified when a key id is unknown so that unknown and
+    /// known ids take the same time to refuse.
+    private let decoyHash: String
+
+    init(threads: Int, cost: Int, metrics: PrometheusCollectorRegistry) {
+        self.pool = NIOThreadPool(numberOfThreads: threads)
+        self.pool.start()
+        self.cost = UInt8(cost)
+        self.verifications = metrics.makeCounter(name: "tollgate_keys_bcrypt_verifications_total", help: "bcrypt verifications of presented keys.")
+        self.decoyHash = Bcrypt.hash(KeyGenerator.secret(), cost: UInt8(cost))
+    }
+
+    func run() async throws {
+        try? await gracefulShutdown()
+        try? await pool.shutdownGracefully()
+    }
+
+    func hash(_ secret: String) async throws -> String {
+        let cost = self.cost
+        return try await pool.runIfActive { Bcrypt.hash(secret, cost: cost) }
+    }
+
+    /// Verifies `secret` against `hash`, or against the decoy when `hash` is `nil`
+    /// (and then always answers `false`).
+    func verify(_ secret: String, against hash: String?) async throws -> Bool {
+        verifications.increment()
+        let target = hash ?? decoyHash
+        let matches = try await pool.runIfActive { Bcrypt.verify(secret, hash: target) }
+        return matches && hash != nil
+    }
+}
