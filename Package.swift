@@ -47,6 +47,7 @@ let package = Package(
         .executable(name: "audit", targets: ["AuditApp"]),
         .executable(name: "keys", targets: ["KeysApp"]),
         .executable(name: "portal-api", targets: ["PortalAPIApp"]),
+        .executable(name: "keys-bench", targets: ["KeysBench"]),
     ],
     dependencies: [
         .package(url: "https://github.com/hummingbird-project/hummingbird.git", from: "2.28.1"),
@@ -127,10 +128,20 @@ let package = Package(
         ])
         + service("PortalAPI", dir: "portal-api", deps: core + ["KeysClient"])
         + [
+            .executableTarget(
+                name: "KeysBench",
+                dependencies: [
+                    "KeysClient", "SharedProto", "TollgateRedis",
+                    .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                    .product(name: "Logging", package: "swift-log"),
+                ],
+                path: "bench/KeysBench",
+                swiftSettings: swiftSettings
+            ),
             .testTarget(
                 name: "UnitTests",
                 dependencies: [
-                    "SharedProto", "TollgateCore", "TollgateRedis",
+                    "SharedProto", "TollgateCore", "TollgateRedis", "Keys",
                     .product(name: "Hummingbird", package: "hummingbird"),
                     .product(name: "HummingbirdTesting", package: "hummingbird"),
                     .product(name: "Logging", package: "swift-log"),

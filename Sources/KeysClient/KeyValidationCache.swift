@@ -51,6 +51,7 @@ public final class KeyValidationCache: Service, Sendable {
         /// does not put the revoked key back into the cache.
         var generation = 0
         var statistics = Statistics()
+        var listening = false
     }
 
     private let client: KeysClient
@@ -69,6 +70,9 @@ public final class KeyValidationCache: Service, Sendable {
 
     public var statistics: Statistics { state.withLock { $0.statistics } }
 
+    /// Whether revocation messages are being received (the subscription is up).
+    public var isListening: Bool { state.withLock { $0.listening } }
+
     /// Listens for revocations until shutdown.
     public func run() async throws {
         guard let redis else {
@@ -80,6 +84,7 @@ public final class KeyValidationCache: Service, Sendable {
                 switch event {
                 case .subscribed:
                     self.removeAll()
+                    self.state.withLock { $0.listening = true }
                 case .message(_, let payload):
                     self.invalidate(keyID: String(decoding: payload, as: UTF8.self))
                 }

@@ -29,7 +29,7 @@ extension Request {
         let buffer: ByteBuffer
         do {
             buffer = try await body.collect(upTo: limit)
-        } catch let error as HTTPError where error.status == .contentTooLarge {
+        } catch let error as any HTTPResponseError where error.status == .contentTooLarge {
             throw RequestBodyError.tooLarge(limit: limit)
         }
         guard buffer.readableBytes > 0 else { throw RequestBodyError.invalid("request body is empty; expected JSON") }
