@@ -43,13 +43,19 @@ public final class KeyValidationCache: Service, Sendable {
         var validUntil: ContinuousClock.Instant
     }
 
+    private struct Flight {
+        var task: Task<KeyValidationResponse, any Error>
+        var keyID: String
+    }
+
     private struct State {
         var entries: [SHA256Digest: Entry] = [:]
         var digestsByKeyID: [String: Set<SHA256Digest>] = [:]
-        var inFlight: [SHA256Digest: Task<KeyValidationResponse, any Error>] = [:]
-        /// Bumped by every invalidation, so a validation that started before a revocation
-        /// does not put the revoked key back into the cache.
-        var generation = 0
+        var inFlight: [SHA256Digest: Flight] = [:]
+        /// In-flight validations overtaken by a revocation of their key: their answer is
+        /// returned to the callers waiting for it but not cached, so a revoked key cannot
+        /// come back into the cache.
+        var stale: Set<SHA256Digest> = []
         var statistics = Statistics()
         var listening = false
     }
@@ -94,7 +100,7 @@ public final class KeyValidationCache: Service, Sendable {
 
     /// Validates a presented key, from the cache when possible.
     public func validate(_ presented: String) async throws -> KeyValidationResponse {
-        guard presented.utf8.count <= APIKeyFormat.maximumPresentedLength, APIKeyFormat.parse(presented) != nil else {
+        guard presented.utf8.count <= APIKeyFormat.maximumPresentedLength, let keyID = APIKeyFormat.parse(presented)?.id else {
             state.withLock { $0.statistics.localRejections += 1 }
             return KeyValidationResponse(rejected: .malformed)
         }
@@ -103,33 +109,34 @@ public final class KeyValidationCache: Service, Sendable {
         enum Lookup {
             case cached(KeyValidationResponse)
             case wait(Task<KeyValidationResponse, any Error>)
-            case fetch(Task<KeyValidationResponse, any Error>, generation: Int)
+            case fetch(Task<KeyValidationResponse, any Error>)
         }
         let lookup: Lookup = state.withLock { state in
             if let entry = state.entries[digest], entry.validUntil > now {
                 state.statistics.hits += 1
                 return .cached(entry.response)
             }
-            if let task = state.inFlight[digest] {
+            if let flight = state.inFlight[digest] {
                 state.statistics.coalesced += 1
-                return .wait(task)
+                return .wait(flight.task)
             }
             state.statistics.misses += 1
             let client = self.client
             let task = Task { try await client.validate(presented) }
-            state.inFlight[digest] = task
-            return .fetch(task, generation: state.generation)
+            state.inFlight[digest] = Flight(task: task, keyID: keyID)
+            return .fetch(task)
         }
         switch lookup {
         case .cached(let response):
             return Self.checkExpiry(response)
         case .wait(let task):
             return Self.checkExpiry(try await task.value)
-        case .fetch(let task, let generation):
+        case .fetch(let task):
             let result = await task.result
             state.withLock { state in
                 state.inFlight[digest] = nil
-                if case .success(let response) = result, state.generation == generation {
+                let overtaken = state.stale.remove(digest) != nil
+                if case .success(let response) = result, !overtaken {
                     store(response, for: digest, in: &state)
                 }
             }
@@ -140,10 +147,12 @@ public final class KeyValidationCache: Service, Sendable {
     /// Drops every cached validation of a key.
     public func invalidate(keyID: String) {
         state.withLock { state in
-            state.generation += 1
             state.statistics.invalidations += 1
             for digest in state.digestsByKeyID.removeValue(forKey: keyID) ?? [] {
                 state.entries[digest] = nil
+            }
+            for (digest, flight) in state.inFlight where flight.keyID == keyID {
+                state.stale.insert(digest)
             }
         }
         logger.debug("key invalidated", metadata: ["key_id": "\(keyID)"])
@@ -152,9 +161,9 @@ public final class KeyValidationCache: Service, Sendable {
     /// Drops everything.
     public func removeAll() {
         state.withLock { state in
-            state.generation += 1
             state.entries.removeAll()
             state.digestsByKeyID.removeAll()
+            state.stale.formUnion(state.inFlight.keys)
         }
     }
 
