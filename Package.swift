@@ -88,6 +88,11 @@ let package = Package(
             swiftSettings: swiftSettings
         ),
         .target(
+            name: "MCPCore",
+            path: "Sources/MCPCore",
+            swiftSettings: swiftSettings
+        ),
+        .target(
             name: "KeysClient",
             dependencies: [
                 "SharedProto",
@@ -120,7 +125,11 @@ let package = Package(
             swiftSettings: swiftSettings
         ),
     ]
-        + service("Gateway", dir: "gateway", deps: core + ["KeysClient"])
+        + service("Gateway", dir: "gateway", deps: core + [
+            "KeysClient", "MCPCore",
+            .product(name: "Crypto", package: "swift-crypto"),
+            .product(name: "AsyncHTTPClient", package: "async-http-client"),
+        ])
         + service("Audit", dir: "audit", deps: core)
         + service("Keys", dir: "keys", deps: core + [
             .product(name: "HummingbirdBcrypt", package: "hummingbird-auth"),
@@ -141,7 +150,7 @@ let package = Package(
             .testTarget(
                 name: "UnitTests",
                 dependencies: [
-                    "SharedProto", "TollgateCore", "TollgateRedis", "Keys",
+                    "SharedProto", "TollgateCore", "TollgateRedis", "MCPCore", "Gateway", "Audit", "Keys", "PortalAPI",
                     .product(name: "Hummingbird", package: "hummingbird"),
                     .product(name: "HummingbirdTesting", package: "hummingbird"),
                     .product(name: "Logging", package: "swift-log"),

@@ -1,14 +1,85 @@
 public import SharedProto
 public import TollgateCore
 
-/// Configuration of the gateway service. Keys: `gateway --config-reference`.
+/// Configuration of the gateway. Keys: `gateway --config-reference`.
 public struct GatewayConfig: ServiceConfiguration {
     public static let service = ServiceName.gateway
-    public static var configKeys: [ConfigKey] { ServiceSettings.keys(for: service) }
+
+    static let serverName = ConfigKey("mcp.server_name", env: "TOLLGATE_GATEWAY_SERVER_NAME", .string, default: "tollgate", "serverInfo.name shown to MCP clients.")
+    static let instructions = ConfigKey("mcp.instructions", env: "TOLLGATE_GATEWAY_INSTRUCTIONS", .string, default: "Tollgate MCP gateway: built-in fixture tools and federated upstream tools.", "Instructions returned by initialize and server/discover.")
+    static let allowedOrigins = ConfigKey("mcp.allowed_origins", env: "TOLLGATE_GATEWAY_ALLOWED_ORIGINS", .list, default: "", "Browser origins allowed to call the MCP endpoint (requests without Origin, and localhost origins, are always allowed). `*` allows any.")
+    static let sessionTTL = ConfigKey("mcp.session_ttl", env: "TOLLGATE_GATEWAY_SESSION_TTL", .duration, default: "1h", "Idle lifetime of a 2025-era session in Redis; every request renews it.")
+    static let pageSize = ConfigKey("mcp.page_size", env: "TOLLGATE_GATEWAY_PAGE_SIZE", .int, default: "100", "Items per page of tools/list, resources/list and prompts/list.")
+    static let fixtureGroups = ConfigKey("fixtures.groups", env: "TOLLGATE_GATEWAY_FIXTURE_GROUPS", .list, default: "identity,data,failure,streaming", "Enabled built-in fixture tool groups.")
+    static let allowAnonymous = ConfigKey("auth.allow_anonymous", env: "TOLLGATE_GATEWAY_ALLOW_ANONYMOUS", .bool, default: "false", "Serve callers without credentials as `anonymous`.")
+    static let devAPIKey = ConfigKey("auth.dev_api_key", env: "TOLLGATE_DEV_API_KEY", .string, secret: true, "Static key named `dev` with every scope (for local development).")
+    static let staticKeys = ConfigKey("auth.static_keys", env: "TOLLGATE_GATEWAY_STATIC_KEYS", .list, secret: true, "Static keys as `name:key[:scope+scope]`, compared in constant time.")
+    static let keysURL = ConfigKey("auth.keys_url", env: "TOLLGATE_KEYS_URL", .string, default: "http://127.0.0.1:8082", "The keys service, for database API keys.")
+    static let keyCacheTTL = ConfigKey("auth.key_cache_ttl", env: "TOLLGATE_GATEWAY_KEY_CACHE_TTL", .duration, default: "60s", "How long a validated key is cached (revocations drop it at once).")
+    static let keyNegativeTTL = ConfigKey("auth.key_negative_cache_ttl", env: "TOLLGATE_GATEWAY_KEY_NEGATIVE_TTL", .duration, default: "5s", "How long a refused key is remembered.")
+    static let publicURL = ConfigKey("http.public_url", env: "TOLLGATE_GATEWAY_PUBLIC_URL", .string, default: "", "External base URL (for resource metadata); default: from the request's Host.")
+    static let rateLimit = ConfigKey("rate_limit.per_second", env: "TOLLGATE_GATEWAY_RATE_LIMIT", .int, default: "50", "Sustained requests per second per identity (token bucket in Redis, shared by replicas); 0 disables.")
+    static let rateBurst = ConfigKey("rate_limit.burst", env: "TOLLGATE_GATEWAY_RATE_BURST", .int, default: "100", "Bucket size: requests an identity may make at once.")
+
+    public static var configKeys: [ConfigKey] {
+        ServiceSettings.keys(for: service) + [
+            serverName, instructions, allowedOrigins, sessionTTL, pageSize, fixtureGroups, allowAnonymous, devAPIKey,
+            staticKeys, keysURL, keyCacheTTL, keyNegativeTTL, publicURL, rateLimit, rateBurst,
+        ]
+    }
+
+    /// A static key from configuration.
+    public struct StaticKey: Sendable, Equatable {
+        public var name: String
+        public var key: String
+        public var scopes: [String]
+    }
 
     public var settings: ServiceSettings
+    public var serverName: String
+    public var instructions: String
+    public var allowedOrigins: [String]
+    public var sessionTTL: Duration
+    public var pageSize: Int
+    public var fixtureGroups: [String]
+    public var allowAnonymous: Bool
+    public var staticKeys: [StaticKey]
+    public var keysURL: String
+    public var keyCacheTTL: Duration
+    public var keyNegativeTTL: Duration
+    public var publicURL: String?
+    public var rateLimitPerSecond: Int
+    public var rateLimitBurst: Int
 
     public init(reader: ConfigReader) throws(ConfigError) {
-        self.settings = try ServiceSettings(service: Self.service, reader: reader)
+        settings = try ServiceSettings(service: Self.service, reader: reader)
+        serverName = try reader.string(Self.serverName)
+        instructions = try reader.string(Self.instructions)
+        allowedOrigins = reader.list(Self.allowedOrigins)
+        sessionTTL = try reader.duration(Self.sessionTTL)
+        pageSize = try reader.int(Self.pageSize, in: 1...1000)
+        fixtureGroups = reader.list(Self.fixtureGroups)
+        for group in fixtureGroups where !FixtureTools.groupNames.contains(group) {
+            throw ConfigError("fixtures.groups: unknown group '\(group)' (known: \(FixtureTools.groupNames.joined(separator: ", ")))")
+        }
+        allowAnonymous = try reader.bool(Self.allowAnonymous)
+        var keys: [StaticKey] = []
+        if let dev = reader.optionalString(Self.devAPIKey) {
+            keys.append(StaticKey(name: "dev", key: dev, scopes: ["admin"]))
+        }
+        for entry in reader.list(Self.staticKeys) {
+            let parts = entry.split(separator: ":", maxSplits: 2, omittingEmptySubsequences: false).map(String.init)
+            guard parts.count >= 2, !parts[0].isEmpty, parts[1].count >= 16 else {
+                throw ConfigError("auth.static_keys: entries are name:key[:scope+scope] with keys of 16+ characters")
+            }
+            keys.append(StaticKey(name: parts[0], key: parts[1], scopes: parts.count > 2 ? parts[2].split(separator: "+").map(String.init) : []))
+        }
+        staticKeys = keys
+        keysURL = try reader.string(Self.keysURL)
+        keyCacheTTL = try reader.duration(Self.keyCacheTTL)
+        keyNegativeTTL = try reader.duration(Self.keyNegativeTTL)
+        publicURL = reader.optionalString(Self.publicURL)
+        rateLimitPerSecond = try reader.int(Self.rateLimit, in: 0...1_000_000)
+        rateLimitBurst = try reader.int(Self.rateBurst, in: 1...10_000_000)
     }
 }

@@ -1,0 +1,276 @@
+/// Why a JSON text was refused; `offset` is the byte where parsing stopped.
+public struct JSONParseError: Error, Equatable, CustomStringConvertible {
+    public let message: String
+    public let offset: Int
+
+    public var description: String { "\(message) at byte \(offset)" }
+}
+
+/// A strict RFC 8259 parser producing `JSONValue`, with a nesting limit.
+///
+/// Written by hand because no package in the mirror keeps number literals as written, and a
+/// gateway that rewrites `1.0` as `1` changes its clients' data. `rawMembers` returns the
+/// exact bytes of each top-level member, so values can be forwarded without re-encoding.
+public struct JSONParser {
+    public static let defaultMaximumDepth = 128
+
+    private let bytes: [UInt8]
+    private var index = 0
+    private let maximumDepth: Int
+
+    private init(_ bytes: [UInt8], maximumDepth: Int) {
+        self.bytes = bytes
+        self.maximumDepth = maximumDepth
+    }
+
+    /// Parses a complete JSON text (surrounding whitespace allowed, nothing else).
+    public static func parse(_ bytes: [UInt8], maximumDepth: Int = defaultMaximumDepth) throws(JSONParseError) -> JSONValue {
+        var parser = JSONParser(bytes, maximumDepth: maximumDepth)
+        parser.skipWhitespace()
+        let value = try parser.parseValue(depth: 0)
+        parser.skipWhitespace()
+        guard parser.index == bytes.count else { throw parser.error("unexpected data after the JSON value") }
+        return value
+    }
+
+    public static func parse(_ text: String, maximumDepth: Int = defaultMaximumDepth) throws(JSONParseError) -> JSONValue {
+        try parse(Array(text.utf8), maximumDepth: maximumDepth)
+    }
+
+    /// The top-level members of a JSON object as their exact source bytes, in order.
+    /// The whole text is validated first.
+    public static func rawMembers(of bytes: [UInt8], maximumDepth: Int = defaultMaximumDepth) throws(JSONParseError) -> [(key: String, raw: ArraySlice<UInt8>)] {
+        var parser = JSONParser(bytes, maximumDepth: maximumDepth)
+        parser.skipWhitespace()
+        guard parser.peek == UInt8(ascii: "{") else { throw parser.error("expected a JSON object") }
+        parser.index += 1
+        var members: [(key: String, raw: ArraySlice<UInt8>)] = []
+        parser.skipWhitespace()
+        if parser.peek == UInt8(ascii: "}") {
+            parser.index += 1
+        } else {
+            while true {
+                parser.skipWhitespace()
+                let key = try parser.parseString()
+                parser.skipWhitespace()
+                try parser.expect(UInt8(ascii: ":"))
+                parser.skipWhitespace()
+                let start = parser.index
+                _ = try parser.parseValue(depth: 1)
+                members.append((key, bytes[start..<parser.index]))
+                parser.skipWhitespace()
+                if parser.peek == UInt8(ascii: ",") {
+                    parser.index += 1
+                    continue
+                }
+                try parser.expect(UInt8(ascii: "}"))
+                break
+            }
+        }
+        parser.skipWhitespace()
+        guard parser.index == bytes.count else { throw parser.error("unexpected data after the JSON value") }
+        return members
+    }
+
+    private var peek: UInt8? { index < bytes.count ? bytes[index] : nil }
+
+    private func error(_ message: String) -> JSONParseError {
+        JSONParseError(message: message, offset: index)
+    }
+
+    private mutating func expect(_ byte: UInt8) throws(JSONParseError) {
+        guard peek == byte else { throw error("expected '\(Character(Unicode.Scalar(byte)))'") }
+        index += 1
+    }
+
+    private mutating func skipWhitespace() {
+        while let byte = peek, byte == 0x20 || byte == 0x0A || byte == 0x0D || byte == 0x09 {
+            index += 1
+        }
+    }
+
+    private mutating func parseValue(depth: Int) throws(JSONParseError) -> JSONValue {
+        guard depth <= maximumDepth else { throw error("JSON nested deeper than \(maximumDepth) levels") }
+        guard let byte = peek else { throw error("unexpected end of JSON") }
+        switch byte {
+        case UInt8(ascii: "{"): return try parseObject(depth: depth)
+        case UInt8(ascii: "["): return try parseArray(depth: depth)
+        case UInt8(ascii: "\""): return .string(try parseString())
+        case UInt8(ascii: "t"): try literal("true"); return .bool(true)
+        case UInt8(ascii: "f"): try literal("false"); return .bool(false)
+        case UInt8(ascii: "n"): try literal("null"); return .null
+        case UInt8(ascii: "-"), UInt8(ascii: "0")...UInt8(ascii: "9"): return .number(try parseNumber())
+        default: throw error("unexpected character")
+        }
+    }
+
+    private mutating func literal(_ word: StaticString) throws(JSONParseError) {
+        let count = word.utf8CodeUnitCount
+        guard index + count <= bytes.count else { throw error("unexpected end of JSON") }
+        let matches = word.withUTF8Buffer { expected in
+            (0..<count).allSatisfy { bytes[index + $0] == expected[$0] }
+        }
+        guard matches else { throw error("invalid literal") }
+        index += count
+    }
+
+    private mutating func parseObject(depth: Int) throws(JSONParseError) -> JSONValue {
+        index += 1
+        var members: [(String, JSONValue)] = []
+        skipWhitespace()
+        if peek == UInt8(ascii: "}") {
+            index += 1
+            return .object(members)
+        }
+        while true {
+            skipWhitespace()
+            guard peek == UInt8(ascii: "\"") else { throw error("expected a string key") }
+            let key = try parseString()
+            skipWhitespace()
+            try expect(UInt8(ascii: ":"))
+            skipWhitespace()
+            let value = try parseValue(depth: depth + 1)
+            if let existing = members.firstIndex(where: { $0.0 == key }) {
+                members.remove(at: existing)
+            }
+            members.append((key, value))
+            skipWhitespace()
+            if peek == UInt8(ascii: ",") {
+                index += 1
+                continue
+            }
+            try expect(UInt8(ascii: "}"))
+            return .object(members)
+        }
+    }
+
+    private mutating func parseArray(depth: Int) throws(JSONParseError) -> JSONValue {
+        index += 1
+        var values: [JSONValue] = []
+        skipWhitespace()
+        if peek == UInt8(ascii: "]") {
+            index += 1
+            return .array(values)
+        }
+        while true {
+            skipWhitespace()
+            values.append(try parseValue(depth: depth + 1))
+            skipWhitespace()
+            if peek == UInt8(ascii: ",") {
+                index += 1
+                continue
+            }
+            try expect(UInt8(ascii: "]"))
+            return .array(values)
+        }
+    }
+
+    private mutating func parseNumber() throws(JSONParseError) -> String {
+        let start = index
+        if peek == UInt8(ascii: "-") { index += 1 }
+        guard let first = peek, first >= 0x30, first <= 0x39 else { throw error("invalid number") }
+        if first == 0x30 {
+            index += 1
+        } else {
+            while let digit = peek, digit >= 0x30, digit <= 0x39 { index += 1 }
+        }
+        if peek == UInt8(ascii: ".") {
+            index += 1
+            guard let digit = peek, digit >= 0x30, digit <= 0x39 else { throw error("invalid number") }
+            while let digit = peek, digit >= 0x30, digit <= 0x39 { index += 1 }
+        }
+        if peek == UInt8(ascii: "e") || peek == UInt8(ascii: "E") {
+            index += 1
+            if peek == UInt8(ascii: "+") || peek == UInt8(ascii: "-") { index += 1 }
+            guard let digit = peek, digit >= 0x30, digit <= 0x39 else { throw error("invalid number") }
+            while let digit = peek, digit >= 0x30, digit <= 0x39 { index += 1 }
+        }
+        return String(decoding: bytes[start..<index], as: UTF8.self)
+    }
+
+    private mutating func parseString() throws(JSONParseError) -> String {
+        guard peek == UInt8(ascii: "\"") else { throw error("expected a string") }
+        index += 1
+        var scalars = String.UnicodeScalarView()
+        var runStart = index
+        func flush(_ end: Int) {
+            if end > runStart {
+                scalars.append(contentsOf: String(decoding: bytes[runStart..<end], as: UTF8.self).unicodeScalars)
+            }
+        }
+        while true {
+            guard let byte = peek else { throw error("unterminated string") }
+            switch byte {
+            case UInt8(ascii: "\""):
+                flush(index)
+                index += 1
+                return String(scalars)
+            case UInt8(ascii: "\\"):
+                flush(index)
+                index += 1
+                guard let escape = peek else { throw error("unterminated string") }
+                index += 1
+                switch escape {
+                case UInt8(ascii: "\""): scalars.append("\"")
+                case UInt8(ascii: "\\"): scalars.append("\\")
+                case UInt8(ascii: "/"): scalars.append("/")
+                case UInt8(ascii: "b"): scalars.append("\u{08}")
+                case UInt8(ascii: "f"): scalars.append("\u{0C}")
+                case UInt8(ascii: "n"): scalars.append("\n")
+                case UInt8(ascii: "r"): scalars.append("\r")
+                case UInt8(ascii: "t"): scalars.append("\t")
+                case UInt8(ascii: "u"):
+                    let unit = try hex4()
+                    if (0xD800...0xDBFF).contains(unit) {
+                        guard peek == UInt8(ascii: "\\"), index + 1 < bytes.count, bytes[index + 1] == UInt8(ascii: "u") else {
+                            throw error("lone surrogate in string")
+                        }
+                        index += 2
+                        let low = try hex4()
+                        guard (0xDC00...0xDFFF).contains(low) else { throw error("invalid surrogate pair") }
+                        let value = 0x10000 + ((UInt32(unit) - 0xD800) << 10) + (UInt32(low) - 0xDC00)
+                        scalars.append(Unicode.Scalar(value)!)
+                    } else if (0xDC00...0xDFFF).contains(unit) {
+                        throw error("lone surrogate in string")
+                    } else {
+                        scalars.append(Unicode.Scalar(unit)!)
+                    }
+                default:
+                    throw error("invalid escape")
+                }
+                runStart = index
+            case 0x00..<0x20:
+                throw error("control character in string")
+            default:
+                if byte >= 0x80 {
+                    // Validate the UTF-8 sequence rather than letting invalid bytes through.
+                    let length = byte >= 0xF0 ? 4 : byte >= 0xE0 ? 3 : byte >= 0xC0 ? 2 : 0
+                    guard length > 0, index + length <= bytes.count,
+                        String(validating: bytes[index..<(index + length)], as: UTF8.self) != nil
+                    else { throw error("invalid UTF-8 in string") }
+                    index += length
+                } else {
+                    index += 1
+                }
+            }
+        }
+    }
+
+    private mutating func hex4() throws(JSONParseError) -> UInt16 {
+        guard index + 4 <= bytes.count else { throw error("invalid \\u escape") }
+        var value: UInt16 = 0
+        for _ in 0..<4 {
+            let byte = bytes[index]
+            let digit: UInt16
+            switch byte {
+            case 0x30...0x39: digit = UInt16(byte - 0x30)
+            case 0x41...0x46: digit = UInt16(byte - 0x41 + 10)
+            case 0x61...0x66: digit = UInt16(byte - 0x61 + 10)
+            default: throw error("invalid \\u escape")
+            }
+            value = value << 4 | digit
+            index += 1
+        }
+        return value
+    }
+}

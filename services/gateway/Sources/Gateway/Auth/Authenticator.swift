@@ -1,0 +1,88 @@
+import Foundation
+import HTTPTypes
+import KeysClient
+import Logging
+import SharedProto
+import TollgateCore
+
+/// The gateway's authentication chain: `X-API-Key`, then `Authorization: Bearer`.
+/// Static keys (constant-time compare) first, then database keys through the cached keys
+/// client; anonymous only when configured.
+struct Authenticator: Sendable {
+    let staticKeys: [GatewayConfig.StaticKey]
+    let keyCache: KeyValidationCache
+    let allowAnonymous: Bool
+    let logger: Logger
+
+    func authenticate(_ headers: HTTPFields) async throws(AuthenticationFailure) -> CallerIdentity {
+        guard let presented = Self.credential(headers) else {
+            if allowAnonymous { return .anonymous }
+            throw .missingCredentials
+        }
+        if presented.utf8.count > APIKeyFormat.maximumPresentedLength * 16 {
+            throw .invalid("credential too long")
+        }
+        if Self.looksLikeJWT(presented) {
+            throw .invalid("bearer tokens (OIDC) are not accepted by this gateway")
+        }
+        if let key = staticKey(matching: presented) {
+            return CallerIdentity(
+                subject: "apikey:\(key.name)", email: nil, name: key.name, authType: .apikey, apiKeyName: key.name,
+                scopes: key.scopes, allowedTools: [], claims: .object([])
+            )
+        }
+        let response: KeyValidationResponse
+        do {
+            response = try await keyCache.validate(presented)
+        } catch {
+            logger.warning("key validation unavailable", metadata: ["error": "\(error)"])
+            throw .unavailable
+        }
+        guard let identity = response.identity else {
+            switch response.reason {
+            case .revoked?: throw .invalid("API key revoked")
+            case .expired?: throw .invalid("API key expired")
+            case .malformed?: throw .invalid("malformed API key")
+            default: throw .invalid("invalid API key")
+            }
+        }
+        return CallerIdentity(
+            subject: "apikey:\(identity.name)", email: nil, name: identity.name, authType: .apikey, apiKeyName: identity.name,
+            scopes: identity.scopes, allowedTools: identity.allowedTools, claims: .object([])
+        )
+    }
+
+    /// The presented credential: `X-API-Key`, else the `Bearer` token.
+    static func credential(_ headers: HTTPFields) -> String? {
+        if let key = headers[HTTPField.Name("X-API-Key")!], !key.isEmpty {
+            return key.trimmingCharacters(in: .whitespaces)
+        }
+        if let authorization = headers[.authorization] {
+            let parts = authorization.split(separator: " ", maxSplits: 1)
+            if parts.count == 2, parts[0].lowercased() == "bearer" {
+                return parts[1].trimmingCharacters(in: .whitespaces)
+            }
+        }
+        return nil
+    }
+
+    static func looksLikeJWT(_ token: String) -> Bool {
+        let parts = token.split(separator: ".", omittingEmptySubsequences: false)
+        return parts.count == 3 && parts.allSatisfy { !$0.isEmpty && $0.utf8.allSatisfy { byte in
+            (byte >= 0x30 && byte <= 0x39) || (byte >= 0x41 && byte <= 0x5A) || (byte >= 0x61 && byte <= 0x7A) || byte == 0x2D || byte == 0x5F
+        } }
+    }
+
+    /// Compares against every static key, always all of them, in constant time each.
+    private func staticKey(matching presented: String) -> GatewayConfig.StaticKey? {
+        let bytes = Array(presented.utf8)
+        var match: GatewayConfig.StaticKey?
+        for key in staticKeys where InternalTokenMiddleware<BasicRequestContextAlias>.constantTimeEquals(bytes, Array(key.key.utf8)) {
+            match = key
+        }
+        return match
+    }
+}
+
+import Hummingbird
+typealias BasicRequestContextAlias = BasicRequestContext

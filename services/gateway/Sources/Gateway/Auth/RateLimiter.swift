@@ -1,0 +1,68 @@
+import Logging
+import Prometheus
+import SharedProto
+import TollgateRedis
+
+/// A token bucket per identity, kept in Redis so every gateway replica shares it.
+/// If Redis is unreachable the limiter lets requests through (counted on /metrics):
+/// an outage of the limiter must not become an outage of the gateway.
+struct RateLimiter: Sendable {
+    /// Refills, takes one token, returns {allowed, milliseconds until a token is available}.
+    static let script = """
+        local rate = tonumber(ARGV[1]) / 1000
+        local burst = tonumber(ARGV[2])
+        local now = tonumber(ARGV[3])
+        local state = redis.call('HMGET', KEYS[1], 'tokens', 'at')
+        local tokens = tonumber(state[1]) or burst
+        local at = tonumber(state[2]) or now
+        tokens = math.min(burst, tokens + math.max(0, now - at) * rate)
+        local allowed = 0
+        local wait = 0
+        if tokens >= 1 then
+          tokens = tokens - 1
+          allowed = 1
+        else
+          wait = math.ceil((1 - tokens) / rate)
+        end
+        redis.call('HSET', KEYS[1], 'tokens', tostring(tokens), 'at', tostring(now))
+        redis.call('PEXPIRE', KEYS[1], math.ceil(burst / rate) + 1000)
+        return {allowed, wait}
+        """
+
+    enum Decision: Equatable {
+        case allowed
+        case limited(retryAfterSeconds: Int)
+    }
+
+    let redis: RedisClient
+    let perSecond: Int
+    let burst: Int
+    let logger: Logger
+    let failOpen: Prometheus.Counter
+
+    init(redis: RedisClient, perSecond: Int, burst: Int, logger: Logger, metrics: PrometheusCollectorRegistry) {
+        self.redis = redis
+        self.perSecond = perSecond
+        self.burst = burst
+        self.logger = logger
+        self.failOpen = metrics.makeCounter(name: "tollgate_gateway_rate_limit_unavailable_total", help: "Requests let through because the rate limiter (Redis) was unreachable.")
+    }
+
+    func check(identity: String, nowMilliseconds: Int64) async -> Decision {
+        guard perSecond > 0 else { return .allowed }
+        do {
+            let reply = try await redis.send(
+                "EVAL", RedisArgument(Self.script), "1", RedisArgument("\(RedisNames.rateLimitKeyPrefix)mcp:\(identity)"),
+                RedisArgument(perSecond), RedisArgument(burst), RedisArgument(Int(nowMilliseconds))
+            )
+            guard let values = reply.array, values.count == 2, let allowed = values[0].int, let wait = values[1].int else {
+                return .allowed
+            }
+            return allowed == 1 ? .allowed : .limited(retryAfterSeconds: max(1, Int((wait + 999) / 1000)))
+        } catch {
+            failOpen.increment()
+            logger.warning("rate limiter unavailable; request allowed", metadata: ["error": "\(error)"])
+            return .allowed
+        }
+    }
+}
