@@ -110,6 +110,7 @@ let package = Package(
             name: "TollgateCore",
             dependencies: [
                 "SharedProto",
+                "MCPCore",
                 "TollgateRedis",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "PostgresNIO", package: "postgres-nio"),

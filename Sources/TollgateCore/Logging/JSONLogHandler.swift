@@ -1,11 +1,12 @@
 import Foundation
 import Logging
+import MCPCore
 
 /// Writes one JSON object per log line to stderr: time, level, service, message, source
 /// and every metadata key (the request id among them).
 ///
-/// swift-log ships no JSON handler; this one is small and writes without Foundation's
-/// JSON encoder so that logging stays cheap on hot paths.
+/// swift-log ships no JSON handler; this one is small and writes with `JSONValue`'s string
+/// escaping rather than Foundation's JSON encoder, so that logging stays cheap on hot paths.
 public struct JSONLogHandler: LogHandler {
     public var logLevel: Logger.Level
     public var metadata: Logger.Metadata = [:]
@@ -49,21 +50,7 @@ public struct JSONLogHandler: LogHandler {
     }
 
     static func appendString(_ text: String, to line: inout String) {
-        line += "\""
-        for scalar in text.unicodeScalars {
-            switch scalar {
-            case "\"": line += "\\\""
-            case "\\": line += "\\\\"
-            case "\n": line += "\\n"
-            case "\r": line += "\\r"
-            case "\t": line += "\\t"
-            case let c where c.value < 0x20:
-                line += String(format: "\\u%04x", c.value)
-            default:
-                line.unicodeScalars.append(scalar)
-            }
-        }
-        line += "\""
+        JSONValue.writeString(text, to: &line)
     }
 
     private static func timestamp() -> String {
