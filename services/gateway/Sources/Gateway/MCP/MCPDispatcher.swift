@@ -1,0 +1,144 @@
+import Foundation
+import Logging
+import MCPCore
+import Prometheus
+
+/// Answers one JSON-RPC request for a caller. Transport concerns (HTTP, SSE, sessions,
+/// cancellation signals) stay in `MCPEndpoint`; this is the protocol's method table.
+struct MCPDispatcher: Sendable {
+    let registry: ToolRegistry
+    let serverName: String
+    let serverVersion: String
+    let instructions: String
+    let pageSize: Int
+    let logger: Logger
+    let toolCalls: Prometheus.Counter
+    let toolCallsCancelled: Prometheus.Counter
+
+    init(registry: ToolRegistry, serverName: String, serverVersion: String, instructions: String, pageSize: Int, logger: Logger, metrics: PrometheusCollectorRegistry) {
+        self.registry = registry
+        self.serverName = serverName
+        self.serverVersion = serverVersion
+        self.instructions = instructions
+        self.pageSize = pageSize
+        self.logger = logger
+        self.toolCalls = metrics.makeCounter(name: "tollgate_gateway_tool_calls_total", help: "tools/call requests dispatched.")
+        self.toolCallsCancelled = metrics.makeCounter(name: "tollgate_gateway_tool_calls_cancelled_total", help: "tools/call requests cancelled by the client.")
+    }
+
+    var serverInfo: JSONValue { ["name": .string(serverName), "version": .string(serverVersion)] }
+
+    var capabilities: JSONValue {
+        ["tools": ["listChanged": true], "resources": ["listChanged": false], "prompts": ["listChanged": false]]
+    }
+
+    /// The result object of a request, or a JSON-RPC error.
+    func dispatch(_ message: JSONRPCMessage, era: ProtocolEra, context: ToolCallContext) async throws(JSONRPCError) -> JSONValue {
+        let result: JSONValue
+        switch message.method {
+        case "initialize":
+            guard !era.isModern else { throw .invalidRequest("initialize is not part of protocol 2026-07-28; call server/discover") }
+            result = initializeResult(requested: message.params["protocolVersion"]?.stringValue)
+        case "server/discover":
+            result = [
+                "supportedVersions": .array(ProtocolVersion.all.map { .string($0) }),
+                "capabilities": capabilities,
+                "instructions": .string(instructions),
+                "serverInfo": serverInfo,
+            ]
+        case "ping":
+            result = .object([])
+        case "tools/list":
+            result = try page(registry.visible(to: context.identity).map(\.json), key: "tools", cursor: message.params["cursor"])
+        case "tools/call":
+            result = try await callTool(message.params, context: context)
+        case "resources/list":
+            result = try page([], key: "resources", cursor: message.params["cursor"])
+        case "resources/templates/list":
+            result = try page([], key: "resourceTemplates", cursor: message.params["cursor"])
+        case "resources/read":
+            let uri = message.params["uri"]?.stringValue ?? ""
+            throw JSONRPCError(code: -32002, message: "resource not found: \(uri)", data: ["uri": .string(uri)])
+        case "prompts/list":
+            result = try page([], key: "prompts", cursor: message.params["cursor"])
+        case "prompts/get":
+            throw .invalidParams("unknown prompt: \(message.params["name"]?.stringValue ?? "")")
+        case "logging/setLevel":
+            result = .object([])
+        default:
+            throw .methodNotFound(message.method)
+        }
+        return decorate(result, method: message.method, era: era)
+    }
+
+    private func initializeResult(requested: String?) -> JSONValue {
+        let version = requested.flatMap { ProtocolVersion.handshake.contains($0) ? $0 : nil } ?? ProtocolVersion.latestHandshake
+        return [
+            "protocolVersion": .string(version),
+            "capabilities": capabilities,
+            "serverInfo": serverInfo,
+            "instructions": .string(instructions),
+        ]
+    }
+
+    /// 2026-07-28 results carry `resultType`; list and discover results also carry caching
+    /// hints (private: what a caller sees depends on who it is) and the server's info in `_meta`.
+    private func decorate(_ result: JSONValue, method: String, era: ProtocolEra) -> JSONValue {
+        guard era.isModern, case .object(var members) = result else { return result }
+        members.removeAll { $0.0 == "resultType" }
+        members.append(("resultType", "complete"))
+        if method == "server/discover" || method.hasSuffix("/list") {
+            members.append(("ttlMs", 0))
+            members.append(("cacheScope", "private"))
+        }
+        if method == "server/discover" {
+            members.removeAll { $0.0 == "serverInfo" }
+            members.append(("_meta", .object([(ProtocolVersion.metaServerInfoKey, serverInfo)])))
+        }
+        return .object(members)
+    }
+
+    /// Cursor pagination: the cursor is an opaque offset.
+    private func page(_ items: [JSONValue], key: String, cursor: JSONValue?) throws(JSONRPCError) -> JSONValue {
+        var offset = 0
+        if let cursor, cursor != .null {
+            guard let text = cursor.stringValue, let decoded = Self.decodeCursor(text), decoded <= items.count else {
+                throw .invalidParams("invalid cursor")
+            }
+            offset = decoded
+        }
+        let end = min(items.count, offset + pageSize)
+        var members: [(String, JSONValue)] = [(key, .array(Array(items[offset..<end])))]
+        if end < items.count { members.append(("nextCursor", .string(Self.encodeCursor(end)))) }
+        return .object(members)
+    }
+
+    static func encodeCursor(_ offset: Int) -> String { Data("o:\(offset)".utf8).base64EncodedString() }
+
+    static func decodeCursor(_ text: String) -> Int? {
+        guard let data = Data(base64Encoded: text), let plain = String(data: data, encoding: .utf8), plain.hasPrefix("o:") else { return nil }
+        return Int(plain.dropFirst(2)).flatMap { $0 >= 0 ? $0 : nil }
+    }
+
+    private func callTool(_ params: JSONValue, context: ToolCallContext) async throws(JSONRPCError) -> JSONValue {
+        guard let name = params["name"]?.stringValue, !name.isEmpty else { throw .invalidParams("tools/call needs a tool name") }
+        let arguments = params["arguments"] ?? .object([])
+        guard case .object = arguments else { throw .invalidParams("arguments must be an object") }
+        // A tool the caller may not call is reported exactly like one that does not exist.
+        guard ToolGlob.allows(context.identity.allowedTools, name), let tool = registry.tool(named: name) else {
+            throw .invalidParams("unknown tool: \(name)")
+        }
+        toolCalls.increment()
+        do {
+            return try await tool.call(arguments: arguments, context: context)
+        } catch let error as JSONRPCError {
+            throw error
+        } catch is CancellationError {
+            toolCallsCancelled.increment()
+            throw JSONRPCError(code: -32800, message: "request cancelled")
+        } catch {
+            logger.error("tool failed", metadata: ["tool": "\(name)", "error": "\(String(reflecting: error))"])
+            throw .internalError("tool \(name) failed")
+        }
+    }
+}

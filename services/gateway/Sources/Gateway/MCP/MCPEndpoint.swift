@@ -1,0 +1,395 @@
+import Foundation
+import HTTPTypes
+import Hummingbird
+import Logging
+import MCPCore
+import NIOCore
+import ServiceLifecycle
+
+/// The Streamable HTTP transport at `/` and `/mcp`: POST (JSON or SSE answers), GET (the
+/// session's server-to-client stream), DELETE (end a session), for the 2025 revisions
+/// (initialize + session in Redis) and 2026-07-28 (stateless, per-request `_meta`).
+struct MCPEndpoint: Sendable {
+    let dispatcher: MCPDispatcher
+    let authenticator: Authenticator
+    let sessions: SessionStore
+    let rateLimiter: RateLimiter
+    let cancellations: CancellationRegistry
+    let originPolicy: OriginPolicy
+    let maxBodyBytes: Int
+    let resourceMetadataURL: @Sendable (Request) -> String
+    let logger: Logger
+
+    func addRoutes(to router: Router<BasicRequestContext>) {
+        for path in ["/", "/mcp"] {
+            router.post(RouterPath(path)) { request, context in await post(request, context: context) }
+            router.get(RouterPath(path)) { request, context in await get(request, context: context) }
+            router.delete(RouterPath(path)) { request, context in await delete(request, context: context) }
+        }
+    }
+
+    // MARK: POST
+
+    func post(_ request: Request, context: BasicRequestContext) async -> Response {
+        var request = request
+        do {
+            try originPolicy.check(request.headers)
+            let accepted = AcceptedTypes(request.headers[.accept])
+            guard accepted.json || accepted.eventStream else {
+                throw HTTPLevelError(status: .notAcceptable, error: .invalidRequest("Accept must include application/json or text/event-stream"))
+            }
+            if let type = request.headers[.contentType], !type.lowercased().hasPrefix("application/json") {
+                throw HTTPLevelError(status: .unsupportedMediaType, error: .invalidRequest("Content-Type must be application/json"))
+            }
+            let identity = try await authenticate(request)
+            try await enforceRateLimit(identity)
+            let body: ByteBuffer
+            do {
+                body = try await request.collectBody(upTo: maxBodyBytes)
+            } catch {
+                throw HTTPLevelError(status: .contentTooLarge, error: .invalidRequest("request body is larger than \(maxBodyBytes) bytes"))
+            }
+            let message: JSONRPCMessage
+            do {
+                message = try JSONRPCMessage.parse(Array(buffer: body))
+            } catch {
+                return jsonRPCErrorResponse(id: error.id, error.error, status: .badRequest, sessionID: nil)
+            }
+            let era: ProtocolEra
+            do {
+                era = try await resolveEra(message, headers: request.headers, identity: identity)
+            } catch let failure as EraFailure {
+                return jsonRPCErrorResponse(id: message.id, failure.error, status: failure.status, sessionID: nil)
+            }
+            switch message.kind {
+            case .notification, .response:
+                await handleNotification(message, era: era)
+                return Response(status: .accepted, headers: sessionHeaders(era))
+            case .request(let id):
+                return await handleRequest(request, message: message, id: id, era: era, identity: identity, accepted: accepted)
+            }
+        } catch let error as HTTPLevelError {
+            var headers = error.headers
+            headers[.contentType] = "application/json"
+            return Response(status: error.status, headers: headers, body: .init(byteBuffer: ByteBuffer(string: JSONRPCEncoder.error(id: nil, error.error))))
+        } catch {
+            logger.error("MCP request failed", metadata: ["error": "\(String(reflecting: error))"])
+            return jsonRPCErrorResponse(id: nil, .internalError(), status: .internalServerError, sessionID: nil)
+        }
+    }
+
+    private func handleRequest(
+        _ request: Request, message: JSONRPCMessage, id: JSONRPCID, era: ProtocolEra, identity: CallerIdentity, accepted: AcceptedTypes
+    ) async -> Response {
+        let headerPairs = request.headers.map { ($0.name.canonicalName, $0.value) }
+        let progressToken = message.params["_meta"]?["progressToken"]
+        let toolName = message.method == "tools/call" ? message.params["name"]?.stringValue : nil
+        let streams = accepted.eventStream
+            && (!accepted.json || (toolName != nil && (progressToken != nil || ToolRegistry.longRunning.contains(toolName!))))
+
+        // initialize: dispatch, then open the session the answer names.
+        if message.method == "initialize", case .handshake = era {
+            do {
+                let result = try await dispatcher.dispatch(message, era: era, context: ToolCallContext(identity: identity, headers: headerPairs, progress: nil))
+                let session = try await sessions.create(
+                    protocolVersion: result["protocolVersion"]?.stringValue ?? ProtocolVersion.latestHandshake,
+                    subject: identity.subject,
+                    clientInfo: message.params["clientInfo"] ?? .null
+                )
+                let payload = JSONRPCEncoder.result(id: id, json: result.jsonString)
+                return streams ? eventStreamResponse(payload, sessionID: session.id) : jsonResponse(payload, sessionID: session.id)
+            } catch let error as JSONRPCError {
+                return jsonRPCErrorResponse(id: id, error, status: .ok, sessionID: nil)
+            } catch {
+                return jsonRPCErrorResponse(id: id, .internalError("sessions are unavailable; try again"), status: .serviceUnavailable, sessionID: nil)
+            }
+        }
+
+        let sessionID: String?
+        if case .handshake(let session?) = era { sessionID = session.id } else { sessionID = nil }
+        let cancelKey = sessionID.map { CancellationRegistry.key(session: $0, request: id) }
+
+        @Sendable func run(notify: (@Sendable (String) async -> Void)?) async -> String? {
+            let progress = notify.flatMap { send in progressToken.map { ProgressReporter(token: $0, send: send) } }
+            let context = ToolCallContext(identity: identity, headers: headerPairs, progress: progress)
+            do {
+                let result: JSONValue
+                if let cancelKey {
+                    result = try await cancellations.run(key: cancelKey) { try await dispatcher.dispatch(message, era: era, context: context) }
+                } else {
+                    result = try await dispatcher.dispatch(message, era: era, context: context)
+                }
+                return JSONRPCEncoder.result(id: id, json: result.jsonString)
+            } catch let error as JSONRPCError {
+                // A cancelled request gets no answer on a stream (the client stopped waiting).
+                if error.code == -32800, notify != nil { return nil }
+                return JSONRPCEncoder.error(id: id, error)
+            } catch is CancellationError {
+                dispatcher.toolCallsCancelled.increment()
+                return notify == nil ? JSONRPCEncoder.error(id: id, JSONRPCError(code: -32800, message: "request cancelled")) : nil
+            } catch {
+                return JSONRPCEncoder.error(id: id, .internalError())
+            }
+        }
+
+        if streams {
+            return streamingResponse(request, sessionID: sessionID) { notify in await run(notify: notify) }
+        }
+        let payload = await run(notify: nil) ?? JSONRPCEncoder.error(id: id, JSONRPCError(code: -32800, message: "request cancelled"))
+        return jsonResponse(payload, sessionID: sessionID, status: status(forPayload: payload, era: era))
+    }
+
+    /// An SSE answer: notifications as they happen, then the response. When the client goes
+    /// away (the 2026-07-28 way to cancel) the running call is cancelled.
+    private func streamingResponse(
+        _ request: Request, sessionID: String?, work: @escaping @Sendable (@escaping @Sendable (String) async -> Void) async -> String?
+    ) -> Response {
+        var headers = eventStreamHeaders
+        if let sessionID { headers[.mcpSessionID] = sessionID }
+        return Response(
+            status: .ok, headers: headers,
+            body: ResponseBody { writer in
+                let (events, continuation) = AsyncStream<String>.makeStream(bufferingPolicy: .bufferingOldest(4096))
+                let task = Task {
+                    let final = await work { event in continuation.yield(event) }
+                    if let final { continuation.yield(final) }
+                    continuation.finish()
+                }
+                do {
+                    try await request.body.consumeWithInboundCloseHandler { _ in
+                        for await event in events {
+                            try await writer.write(ByteBuffer(string: "event: message\ndata: \(event)\n\n"))
+                        }
+                    } onInboundClosed: {
+                        task.cancel()
+                        continuation.finish()
+                    }
+                } catch {
+                    task.cancel()
+                    throw error
+                }
+                _ = await task.value
+                try await writer.finish(nil)
+            }
+        )
+    }
+
+    private func handleNotification(_ message: JSONRPCMessage, era: ProtocolEra) async {
+        guard message.method == "notifications/cancelled", case .handshake(let session?) = era,
+            let requestID = message.params["requestId"].flatMap(JSONRPCID.init)
+        else { return }
+        await cancellations.cancel(key: CancellationRegistry.key(session: session.id, request: requestID))
+    }
+
+    // MARK: GET and DELETE
+
+    func get(_ request: Request, context: BasicRequestContext) async -> Response {
+        let accepted = AcceptedTypes(request.headers[.accept])
+        if accepted.html, !accepted.eventStream {
+            return Response(status: .found, headers: [.location: "/portal/"])
+        }
+        do {
+            try originPolicy.check(request.headers)
+            guard accepted.eventStream else {
+                throw HTTPLevelError(status: .notAcceptable, error: .invalidRequest("Accept must include text/event-stream"))
+            }
+            let identity = try await authenticate(request)
+            guard let sessionID = request.headers[.mcpSessionID] else {
+                throw HTTPLevelError(status: .methodNotAllowed, error: .invalidRequest("no server-initiated stream without a session"), headers: [.allow: "POST"])
+            }
+            let session = try await loadSession(sessionID, identity: identity)
+            return sessionStream(request, session: session)
+        } catch let error as HTTPLevelError {
+            return errorResponse(error)
+        } catch {
+            return jsonRPCErrorResponse(id: nil, .internalError(), status: .internalServerError, sessionID: nil)
+        }
+    }
+
+    func delete(_ request: Request, context: BasicRequestContext) async -> Response {
+        do {
+            try originPolicy.check(request.headers)
+            let identity = try await authenticate(request)
+            guard let sessionID = request.headers[.mcpSessionID] else {
+                throw HTTPLevelError(status: .methodNotAllowed, error: .invalidRequest("no session to end"), headers: [.allow: "POST"])
+            }
+            do {
+                _ = try await sessions.delete(id: sessionID, subject: identity.subject)
+            } catch let error as SessionError where error == .notFound {
+                throw HTTPLevelError(status: .notFound, error: .invalidRequest("unknown or expired session"))
+            } catch {
+                throw HTTPLevelError(status: .serviceUnavailable, error: .internalError("sessions are unavailable"))
+            }
+            return Response(status: .ok, headers: [.mcpSessionID: sessionID])
+        } catch let error as HTTPLevelError {
+            return errorResponse(error)
+        } catch {
+            return jsonRPCErrorResponse(id: nil, .internalError(), status: .internalServerError, sessionID: nil)
+        }
+    }
+
+    /// The session's server-to-client stream: comments keep it alive; it ends when the client
+    /// leaves, the session is deleted, or the gateway shuts down.
+    private func sessionStream(_ request: Request, session: MCPSession) -> Response {
+        var headers = eventStreamHeaders
+        headers[.mcpSessionID] = session.id
+        let sessions = self.sessions
+        return Response(
+            status: .ok, headers: headers,
+            body: ResponseBody { writer in
+                try await writer.write(ByteBuffer(string: ": connected\n\n"))
+                let (closed, closedContinuation) = AsyncStream<Void>.makeStream()
+                try await request.body.consumeWithInboundCloseHandler { _ in
+                    try await cancelWhenGracefulShutdown {
+                        try await withThrowingTaskGroup(of: Void.self) { group in
+                            group.addTask {
+                                for await _ in closed { return }
+                            }
+                            group.addTask {
+                                while true {
+                                    try await Task.sleep(for: .seconds(15))
+                                    guard (try? await sessions.load(id: session.id, subject: session.subject)) != nil else { return }
+                                }
+                            }
+                            _ = try await group.next()
+                            group.cancelAll()
+                        }
+                    }
+                } onInboundClosed: {
+                    closedContinuation.finish()
+                }
+                try? await writer.finish(nil)
+            }
+        )
+    }
+
+    // MARK: helpers
+
+    /// Why a request's protocol era could not be established.
+    struct EraFailure: Error {
+        var error: JSONRPCError
+        var status: HTTPResponse.Status
+    }
+
+    /// 2026-07-28 when the request carries the per-request envelope (or asks for discovery);
+    /// otherwise a 2025-era request, which needs its session unless it is `initialize`.
+    private func resolveEra(_ message: JSONRPCMessage, headers: HTTPFields, identity: CallerIdentity) async throws -> ProtocolEra {
+        let headerVersion = headers[.mcpProtocolVersion]
+        let meta = message.params["_meta"]
+        let envelopeVersion = meta?[ProtocolVersion.metaVersionKey]
+        let isModern = envelopeVersion != nil || message.method == "server/discover" || headerVersion.map(ProtocolVersion.modern.contains) == true
+        if isModern {
+            guard case .object = meta, let version = envelopeVersion, meta?[ProtocolVersion.metaCapabilitiesKey] != nil else {
+                throw EraFailure(error: .invalidParams("params._meta must carry \(ProtocolVersion.metaVersionKey) and \(ProtocolVersion.metaCapabilitiesKey)"), status: .badRequest)
+            }
+            if message.kind != .notification {
+                guard headerVersion == version.stringValue else {
+                    throw EraFailure(error: .headerMismatch("MCP-Protocol-Version header does not match the request's protocol version"), status: .badRequest)
+                }
+                guard headers[.mcpMethod] == message.method else {
+                    throw EraFailure(error: .headerMismatch("Mcp-Method header does not match the request's method"), status: .badRequest)
+                }
+                let nameKey = ["tools/call": "name", "prompts/get": "name", "resources/read": "uri"][message.method]
+                if let nameKey, let name = message.params[nameKey]?.stringValue, MCPHeaderValue.decode(headers[.mcpName]) != name {
+                    throw EraFailure(error: .headerMismatch("Mcp-Name header does not match the request's \(nameKey)"), status: .badRequest)
+                }
+            }
+            guard let text = version.stringValue else {
+                throw EraFailure(error: .invalidParams("the protocol version must be a string"), status: .badRequest)
+            }
+            guard ProtocolVersion.modern.contains(text) else {
+                throw EraFailure(error: .unsupportedProtocolVersion(requested: text, supported: ProtocolVersion.all), status: .badRequest)
+            }
+            return .modern(version: text)
+        }
+        if let headerVersion, !ProtocolVersion.handshake.contains(headerVersion) {
+            throw EraFailure(error: .unsupportedProtocolVersion(requested: headerVersion, supported: ProtocolVersion.all), status: .badRequest)
+        }
+        if message.method == "initialize" {
+            return .handshake(session: nil)
+        }
+        guard let sessionID = headers[.mcpSessionID] else {
+            if message.kind == .request(message.id ?? .number("0")) {
+                throw EraFailure(error: .invalidRequest("Mcp-Session-Id header is required; call initialize first"), status: .badRequest)
+            }
+            return .handshake(session: nil)
+        }
+        do {
+            return .handshake(session: try await loadSession(sessionID, identity: identity))
+        } catch let error as HTTPLevelError {
+            throw EraFailure(error: error.error, status: error.status)
+        }
+    }
+
+    private func loadSession(_ id: String, identity: CallerIdentity) async throws -> MCPSession {
+        do {
+            return try await sessions.load(id: id, subject: identity.subject)
+        } catch let error as SessionError where error == .notFound {
+            throw HTTPLevelError(status: .notFound, error: .invalidRequest("unknown or expired session; initialize again"))
+        } catch {
+            throw HTTPLevelError(status: .serviceUnavailable, error: .internalError("sessions are unavailable; try again"))
+        }
+    }
+
+    private func authenticate(_ request: Request) async throws -> CallerIdentity {
+        do {
+            return try await authenticator.authenticate(request.headers)
+        } catch let error as AuthenticationFailure where error == .unavailable {
+            throw HTTPLevelError(status: .serviceUnavailable, error: .internalError(AuthenticationFailure.unavailable.message), headers: [.retryAfter: "1"])
+        } catch let error as AuthenticationFailure {
+            let challenge = "Bearer realm=\"tollgate\", resource_metadata=\"\(resourceMetadataURL(request))\""
+            throw HTTPLevelError(status: .unauthorized, error: JSONRPCError(code: -32001, message: error.message), headers: [.wwwAuthenticate: challenge])
+        }
+    }
+
+    private func enforceRateLimit(_ identity: CallerIdentity) async throws {
+        let now = Int64(Date().timeIntervalSince1970 * 1000)
+        if case .limited(let seconds) = await rateLimiter.check(identity: identity.subject, nowMilliseconds: now) {
+            throw HTTPLevelError(
+                status: .tooManyRequests, error: JSONRPCError(code: -32029, message: "rate limit exceeded; retry in \(seconds) s", data: ["retryAfter": .int(seconds)]),
+                headers: [.retryAfter: String(seconds)]
+            )
+        }
+    }
+
+    /// HTTP status of a JSON answer: 2026-07-28 maps protocol errors to 4xx, the 2025 revisions answer 200.
+    private func status(forPayload payload: String, era: ProtocolEra) -> HTTPResponse.Status {
+        guard era.isModern, payload.contains("\"error\":{\"code\":") else { return .ok }
+        for (code, status) in [(-32700, 400), (-32600, 400), (-32602, 400), (-32020, 400), (-32022, 400), (-32601, 404)] as [(Int, Int)]
+        where payload.contains("\"error\":{\"code\":\(code),") {
+            return HTTPResponse.Status(code: status)
+        }
+        return .ok
+    }
+
+    private var eventStreamHeaders: HTTPFields {
+        [.contentType: "text/event-stream", .cacheControl: "no-cache, no-transform", .xAccelBuffering: "no"]
+    }
+
+    private func sessionHeaders(_ era: ProtocolEra) -> HTTPFields {
+        if case .handshake(let session?) = era { return [.mcpSessionID: session.id] }
+        return [:]
+    }
+
+    private func jsonResponse(_ payload: String, sessionID: String?, status: HTTPResponse.Status = .ok) -> Response {
+        var headers: HTTPFields = [.contentType: "application/json"]
+        if let sessionID { headers[.mcpSessionID] = sessionID }
+        return Response(status: status, headers: headers, body: .init(byteBuffer: ByteBuffer(string: payload)))
+    }
+
+    private func eventStreamResponse(_ payload: String, sessionID: String?) -> Response {
+        var headers = eventStreamHeaders
+        if let sessionID { headers[.mcpSessionID] = sessionID }
+        return Response(status: .ok, headers: headers, body: .init(byteBuffer: ByteBuffer(string: "event: message\ndata: \(payload)\n\n")))
+    }
+
+    private func jsonRPCErrorResponse(id: JSONRPCID?, _ error: JSONRPCError, status: HTTPResponse.Status, sessionID: String?) -> Response {
+        jsonResponse(JSONRPCEncoder.error(id: id, error), sessionID: sessionID, status: status)
+    }
+
+    private func errorResponse(_ error: HTTPLevelError) -> Response {
+        var headers = error.headers
+        headers[.contentType] = "application/json"
+        return Response(status: error.status, headers: headers, body: .init(byteBuffer: ByteBuffer(string: JSONRPCEncoder.error(id: nil, error.error))))
+    }
+}

@@ -1,0 +1,28 @@
+"""Helpers to drive the gateway with the official MCP Python SDK."""
+import contextlib
+import os
+
+from mcp import Client
+from mcp.client.streamable_http import streamable_http_client
+from mcp.shared._httpx_utils import create_mcp_http_client
+
+MODES = ["auto", "legacy"]
+
+
+def gateway_url() -> str:
+    return f"http://127.0.0.1:{os.environ['TOLLGATE_GATEWAY_PORT']}/mcp"
+
+
+def dev_key() -> str:
+    return os.environ["TOLLGATE_DEV_API_KEY"]
+
+
+@contextlib.asynccontextmanager
+async def connect(mode: str, key: str | None = None, url: str | None = None, headers: dict | None = None):
+    """An SDK client connected to the gateway with an API key."""
+    all_headers = {"X-API-Key": key or dev_key()}
+    all_headers.update(headers or {})
+    http = create_mcp_http_client(headers=all_headers)
+    async with http:
+        async with Client(streamable_http_client(url or gateway_url(), http_client=http), mode=mode) as client:
+            yield client
