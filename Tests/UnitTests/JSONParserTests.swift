@@ -51,3 +51,22 @@ import Testing
         #expect(try JSONParser.parse(#"{"a":1,"b":2,"a":3}"#) == ["b": 2, "a": 3])
     }
 }
+
+@Suite struct SSEParserTests {
+    @Test func parsesEventsAcrossChunksAndLineEndings() throws {
+        var parser = SSEParser()
+        var events = try parser.feed(Array("event: message\r\ndata: {\"a\":".utf8))
+        #expect(events.isEmpty)
+        events = try parser.feed(Array("1}\r\n\r\n: comment\n\ndata: one\ndata: two\n\nid: 7\rdata: x\r\r".utf8))
+        #expect(events == [
+            ServerSentEvent(event: "message", data: "{\"a\":1}", id: nil),
+            ServerSentEvent(event: nil, data: "one\ntwo", id: nil),
+            ServerSentEvent(event: nil, data: "x", id: "7"),
+        ])
+    }
+
+    @Test func boundsEventSize() {
+        var parser = SSEParser(maximumEventBytes: 10)
+        #expect(throws: SSEParser.EventTooLarge.self) { try parser.feed(Array("data: 0123456789abc".utf8)) }
+    }
+}

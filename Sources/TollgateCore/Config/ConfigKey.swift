@@ -7,6 +7,8 @@ public enum ConfigValueType: String, Sendable {
     case duration
     /// A YAML sequence, or a comma-separated list in an environment variable.
     case list
+    /// Structured data: YAML in the file, JSON in the environment variable.
+    case structured
 }
 
 /// One configuration key: where it is read from, its type, default and meaning.

@@ -1,4 +1,5 @@
 import Foundation
+import MCPCore
 import Yams
 
 /// Reads typed configuration values: the environment variable wins, then the YAML file,
@@ -10,6 +11,8 @@ import Yams
 public struct ConfigReader: Sendable {
     private let environment: [String: String]
     private let file: [String: ConfigFileValue]
+    /// The whole file as JSON (interpolated), for structured keys such as lists of objects.
+    private let tree: JSONValue
 
     enum ConfigFileValue: Sendable, Equatable {
         case scalar(String)
@@ -23,6 +26,7 @@ public struct ConfigReader: Sendable {
         self.environment = environment
         guard let yaml, !yaml.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty else {
             self.file = [:]
+            self.tree = .object([])
             return
         }
         let document: Any?
@@ -34,6 +38,48 @@ public struct ConfigReader: Sendable {
         var flat: [String: ConfigFileValue] = [:]
         try Self.flatten(document, prefix: "", into: &flat, environment: environment)
         self.file = flat
+        self.tree = try Self.json(document, environment: environment)
+    }
+
+    /// A structured value: the environment variable holds JSON; the file holds YAML.
+    /// `nil` when set nowhere.
+    public func structured(_ key: ConfigKey) throws(ConfigError) -> JSONValue? {
+        if let text = environment[key.environment], !text.trimmingCharacters(in: .whitespaces).isEmpty {
+            do {
+                return try JSONParser.parse(text)
+            } catch {
+                throw ConfigError("\(key.environment) must be JSON: \(error)")
+            }
+        }
+        var node: JSONValue? = tree
+        for part in key.path.split(separator: ".") {
+            node = node?[String(part)]
+        }
+        return node
+    }
+
+    private static func json(_ node: Any?, environment: [String: String]) throws(ConfigError) -> JSONValue {
+        switch node {
+        case nil: return .null
+        case let map as [String: Any]:
+            var members: [(String, JSONValue)] = []
+            for key in map.keys.sorted() { members.append((key, try json(map[key], environment: environment))) }
+            return .object(members)
+        case let map as [AnyHashable: Any]:
+            var members: [(String, JSONValue)] = []
+            for (key, value) in map { members.append(("\(key.base)", try json(value, environment: environment))) }
+            return .object(members.sorted { $0.0 < $1.0 })
+        case let sequence as [Any]:
+            var values: [JSONValue] = []
+            for element in sequence { values.append(try json(element, environment: environment)) }
+            return .array(values)
+        case let flag as Bool: return .bool(flag)
+        case let number as Int: return .number(String(number))
+        case let number as Double: return .number(String(number))
+        case let text as String: return .string(try ConfigInterpolation.expand(text, environment: environment))
+        case is NSNull: return .null
+        default: return .string(try ConfigInterpolation.expand("\(node!)", environment: environment))
+        }
     }
 
     /// Loads the file named by the environment variable `fileVariable`, when set.

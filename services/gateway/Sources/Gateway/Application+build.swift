@@ -22,6 +22,34 @@ public func buildApplication(config: GatewayConfig, runtime: ServiceRuntime) asy
         return "http://\(request.head.authority ?? "localhost")"
     }
 
+    // Upstreams get their own pooled client: an unreachable upstream must fail fast instead of
+    // retrying its connection until the request deadline (AsyncHTTPClient's default).
+    var upstreamHTTPConfiguration = HTTPClient.Configuration()
+    upstreamHTTPConfiguration.timeout.connect = .seconds(2)
+    upstreamHTTPConfiguration.connectionPool.retryConnectionEstablishment = false
+    upstreamHTTPConfiguration.connectionPool.concurrentHTTP1ConnectionsPerHostSoftLimit = 64
+    let upstreamHTTP = HTTPClient(eventLoopGroupProvider: .singleton, configuration: upstreamHTTPConfiguration)
+    let upstreams = UpstreamCatalog(
+        upstreams: config.upstreams.map { settings in
+            switch settings.transport {
+            case .http(let url, let headers):
+                UpstreamCatalog.Upstream(
+                    settings: settings,
+                    connection: HTTPUpstream(name: settings.name, url: url, headers: headers, timeout: settings.timeout, http: upstreamHTTP, logger: runtime.logger)
+                )
+            case .stdio(let command, let arguments, let environment):
+                UpstreamCatalog.Upstream(
+                    settings: settings,
+                    connection: StdioUpstream(name: settings.name, command: command, arguments: arguments, environment: environment, logger: runtime.logger)
+                )
+            }
+        },
+        refreshInterval: config.upstreamRefreshInterval,
+        httpClient: upstreamHTTP,
+        snapshots: CatalogSnapshotStore(client: clients.postgres, logger: runtime.logger),
+        logger: runtime.logger,
+        metrics: runtime.metrics
+    )
     let router = ServiceApplication.makeRouter(BasicRequestContext.self, settings: config.settings, runtime: runtime)
     router.add(middleware: CORSMiddleware(
         allowOrigin: .all,
@@ -33,6 +61,7 @@ public func buildApplication(config: GatewayConfig, runtime: ServiceRuntime) asy
     MCPEndpoint(
         dispatcher: MCPDispatcher(
             registry: ToolRegistry(builtins: FixtureTools.enabled(config.fixtureGroups)),
+            upstreams: upstreams,
             serverName: config.serverName, serverVersion: TollgateVersion.current, instructions: config.instructions,
             pageSize: config.pageSize, logger: runtime.logger, metrics: runtime.metrics
         ),
@@ -52,6 +81,6 @@ public func buildApplication(config: GatewayConfig, runtime: ServiceRuntime) asy
         runtime: runtime,
         clients: clients,
         migrations: GatewayMigrations.all,
-        services: [keyCache, cancellations]
+        services: [keyCache, cancellations, upstreams]
     )
 }

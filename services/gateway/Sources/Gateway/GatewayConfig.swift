@@ -19,12 +19,14 @@ public struct GatewayConfig: ServiceConfiguration {
     static let keyNegativeTTL = ConfigKey("auth.key_negative_cache_ttl", env: "TOLLGATE_GATEWAY_KEY_NEGATIVE_TTL", .duration, default: "5s", "How long a refused key is remembered.")
     static let publicURL = ConfigKey("http.public_url", env: "TOLLGATE_GATEWAY_PUBLIC_URL", .string, default: "", "External base URL (for resource metadata); default: from the request's Host.")
     static let rateLimit = ConfigKey("rate_limit.per_second", env: "TOLLGATE_GATEWAY_RATE_LIMIT", .int, default: "50", "Sustained requests per second per identity (token bucket in Redis, shared by replicas); 0 disables.")
+    static let upstreams = ConfigKey("upstreams", env: "TOLLGATE_GATEWAY_UPSTREAMS", .structured, "Federated MCP servers: a list of {name, transport: http|stdio, url, headers, command, args, env, prefix (default `<name>__`), timeout (default 30s), include, exclude}.")
+    static let upstreamRefresh = ConfigKey("upstream_refresh_interval", env: "TOLLGATE_GATEWAY_UPSTREAM_REFRESH", .duration, default: "60s", "How often upstream tool lists are refreshed (also on notifications/tools/list_changed).")
     static let rateBurst = ConfigKey("rate_limit.burst", env: "TOLLGATE_GATEWAY_RATE_BURST", .int, default: "100", "Bucket size: requests an identity may make at once.")
 
     public static var configKeys: [ConfigKey] {
         ServiceSettings.keys(for: service) + [
             serverName, instructions, allowedOrigins, sessionTTL, pageSize, fixtureGroups, allowAnonymous, devAPIKey,
-            staticKeys, keysURL, keyCacheTTL, keyNegativeTTL, publicURL, rateLimit, rateBurst,
+            staticKeys, keysURL, keyCacheTTL, keyNegativeTTL, publicURL, rateLimit, rateBurst, upstreams, upstreamRefresh,
         ]
     }
 
@@ -50,6 +52,8 @@ public struct GatewayConfig: ServiceConfiguration {
     public var publicURL: String?
     public var rateLimitPerSecond: Int
     public var rateLimitBurst: Int
+    var upstreams: [UpstreamSettings]
+    public var upstreamRefreshInterval: Duration
 
     public init(reader: ConfigReader) throws(ConfigError) {
         settings = try ServiceSettings(service: Self.service, reader: reader)
@@ -81,5 +85,7 @@ public struct GatewayConfig: ServiceConfiguration {
         publicURL = reader.optionalString(Self.publicURL)
         rateLimitPerSecond = try reader.int(Self.rateLimit, in: 0...1_000_000)
         rateLimitBurst = try reader.int(Self.rateBurst, in: 1...10_000_000)
+        upstreams = try UpstreamSettings.parse(try reader.structured(Self.upstreams))
+        upstreamRefreshInterval = try reader.duration(Self.upstreamRefresh)
     }
 }

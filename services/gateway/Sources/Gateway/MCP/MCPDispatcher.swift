@@ -7,6 +7,7 @@ import Prometheus
 /// cancellation signals) stay in `MCPEndpoint`; this is the protocol's method table.
 struct MCPDispatcher: Sendable {
     let registry: ToolRegistry
+    let upstreams: UpstreamCatalog
     let serverName: String
     let serverVersion: String
     let instructions: String
@@ -15,8 +16,9 @@ struct MCPDispatcher: Sendable {
     let toolCalls: Prometheus.Counter
     let toolCallsCancelled: Prometheus.Counter
 
-    init(registry: ToolRegistry, serverName: String, serverVersion: String, instructions: String, pageSize: Int, logger: Logger, metrics: PrometheusCollectorRegistry) {
+    init(registry: ToolRegistry, upstreams: UpstreamCatalog, serverName: String, serverVersion: String, instructions: String, pageSize: Int, logger: Logger, metrics: PrometheusCollectorRegistry) {
         self.registry = registry
+        self.upstreams = upstreams
         self.serverName = serverName
         self.serverVersion = serverVersion
         self.instructions = instructions
@@ -32,8 +34,13 @@ struct MCPDispatcher: Sendable {
         ["tools": ["listChanged": true], "resources": ["listChanged": false], "prompts": ["listChanged": false]]
     }
 
-    /// The result object of a request, or a JSON-RPC error.
-    func dispatch(_ message: JSONRPCMessage, era: ProtocolEra, context: ToolCallContext) async throws(JSONRPCError) -> JSONValue {
+    /// Whether a call to `tool` should be answered as a stream that notices the client leaving.
+    func isLongRunning(_ tool: String) -> Bool {
+        ToolRegistry.longRunning.contains(tool) || upstreams.tool(named: tool) != nil
+    }
+
+    /// The result of a request as JSON text, or a JSON-RPC error.
+    func dispatch(_ message: JSONRPCMessage, era: ProtocolEra, context: ToolCallContext) async throws(JSONRPCError) -> String {
         let result: JSONValue
         switch message.method {
         case "initialize":
@@ -49,9 +56,10 @@ struct MCPDispatcher: Sendable {
         case "ping":
             result = .object([])
         case "tools/list":
-            result = try page(registry.visible(to: context.identity).map(\.json), key: "tools", cursor: message.params["cursor"])
+            let upstreamTools = upstreams.tools.filter { ToolGlob.allows(context.identity.allowedTools, $0.exposedName) }.map(\.definition)
+            result = try page(registry.visible(to: context.identity).map(\.json) + upstreamTools, key: "tools", cursor: message.params["cursor"])
         case "tools/call":
-            result = try await callTool(message.params, context: context)
+            return try await callTool(message, era: era, context: context)
         case "resources/list":
             result = try page([], key: "resources", cursor: message.params["cursor"])
         case "resources/templates/list":
@@ -68,7 +76,13 @@ struct MCPDispatcher: Sendable {
         default:
             throw .methodNotFound(message.method)
         }
-        return decorate(result, method: message.method, era: era)
+        return decorate(result, method: message.method, era: era).jsonString
+    }
+
+    /// The initialize result for a requested version (the gateway answers with its own when it
+    /// does not speak the requested one).
+    func initialize(requested: String?) -> JSONValue {
+        initializeResult(requested: requested)
     }
 
     private func initializeResult(requested: String?) -> JSONValue {
@@ -113,6 +127,16 @@ struct MCPDispatcher: Sendable {
         return .object(members)
     }
 
+    /// Adds `"resultType":"complete"` to an upstream's raw result without re-encoding the rest.
+    static func markComplete(_ raw: String) -> String {
+        let bytes = Array(raw.utf8)
+        guard let members = try? JSONParser.rawMembers(of: bytes) else { return raw }
+        if members.contains(where: { $0.key == "resultType" }) { return raw }
+        guard let brace = bytes.firstIndex(of: UInt8(ascii: "{")) else { return raw }
+        let insertion = members.isEmpty ? #""resultType":"complete""# : #""resultType":"complete","#
+        return String(decoding: bytes[...brace], as: UTF8.self) + insertion + String(decoding: bytes[(brace + 1)...], as: UTF8.self)
+    }
+
     static func encodeCursor(_ offset: Int) -> String { Data("o:\(offset)".utf8).base64EncodedString() }
 
     static func decodeCursor(_ text: String) -> Int? {
@@ -120,17 +144,34 @@ struct MCPDispatcher: Sendable {
         return Int(plain.dropFirst(2)).flatMap { $0 >= 0 ? $0 : nil }
     }
 
-    private func callTool(_ params: JSONValue, context: ToolCallContext) async throws(JSONRPCError) -> JSONValue {
+    private func callTool(_ message: JSONRPCMessage, era: ProtocolEra, context: ToolCallContext) async throws(JSONRPCError) -> String {
+        let params = message.params
         guard let name = params["name"]?.stringValue, !name.isEmpty else { throw .invalidParams("tools/call needs a tool name") }
         let arguments = params["arguments"] ?? .object([])
         guard case .object = arguments else { throw .invalidParams("arguments must be an object") }
         // A tool the caller may not call is reported exactly like one that does not exist.
-        guard ToolGlob.allows(context.identity.allowedTools, name), let tool = registry.tool(named: name) else {
-            throw .invalidParams("unknown tool: \(name)")
+        guard ToolGlob.allows(context.identity.allowedTools, name) else { throw .invalidParams("unknown tool: \(name)") }
+        if let (tool, upstream) = upstreams.tool(named: name) {
+            toolCalls.increment()
+            let rawArguments = message.rawParams
+                .flatMap { try? JSONParser.rawMembers(of: Array($0)) }?
+                .last { $0.key == "arguments" }
+                .map { String(decoding: $0.raw, as: UTF8.self) }
+            do {
+                let raw = try await upstreams.call(tool, on: upstream, rawArguments: rawArguments, progress: context.progress)
+                return era.isModern ? Self.markComplete(raw) : raw
+            } catch {
+                if error.code == -32800 { toolCallsCancelled.increment() }
+                throw error
+            }
         }
+        if let upstream = upstreams.unavailableUpstream(for: name) {
+            throw JSONRPCError(code: -32000, message: "upstream \(upstream) is unavailable")
+        }
+        guard let tool = registry.tool(named: name) else { throw .invalidParams("unknown tool: \(name)") }
         toolCalls.increment()
         do {
-            return try await tool.call(arguments: arguments, context: context)
+            return decorate(try await tool.call(arguments: arguments, context: context), method: "tools/call", era: era).jsonString
         } catch let error as JSONRPCError {
             throw error
         } catch is CancellationError {

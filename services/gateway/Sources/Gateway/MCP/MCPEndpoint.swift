@@ -85,12 +85,12 @@ struct MCPEndpoint: Sendable {
         let progressToken = message.params["_meta"]?["progressToken"]
         let toolName = message.method == "tools/call" ? message.params["name"]?.stringValue : nil
         let streams = accepted.eventStream
-            && (!accepted.json || (toolName != nil && (progressToken != nil || ToolRegistry.longRunning.contains(toolName!))))
+            && (!accepted.json || (toolName != nil && (progressToken != nil || dispatcher.isLongRunning(toolName!))))
 
         // initialize: dispatch, then open the session the answer names.
         if message.method == "initialize", case .handshake = era {
             do {
-                let result = try await dispatcher.dispatch(message, era: era, context: ToolCallContext(identity: identity, headers: headerPairs, progress: nil))
+                let result = dispatcher.initialize(requested: message.params["protocolVersion"]?.stringValue)
                 let session = try await sessions.create(
                     protocolVersion: result["protocolVersion"]?.stringValue ?? ProtocolVersion.latestHandshake,
                     subject: identity.subject,
@@ -98,8 +98,6 @@ struct MCPEndpoint: Sendable {
                 )
                 let payload = JSONRPCEncoder.result(id: id, json: result.jsonString)
                 return streams ? eventStreamResponse(payload, sessionID: session.id) : jsonResponse(payload, sessionID: session.id)
-            } catch let error as JSONRPCError {
-                return jsonRPCErrorResponse(id: id, error, status: .ok, sessionID: nil)
             } catch {
                 return jsonRPCErrorResponse(id: id, .internalError("sessions are unavailable; try again"), status: .serviceUnavailable, sessionID: nil)
             }
@@ -113,13 +111,13 @@ struct MCPEndpoint: Sendable {
             let progress = notify.flatMap { send in progressToken.map { ProgressReporter(token: $0, send: send) } }
             let context = ToolCallContext(identity: identity, headers: headerPairs, progress: progress)
             do {
-                let result: JSONValue
+                let result: String
                 if let cancelKey {
                     result = try await cancellations.run(key: cancelKey) { try await dispatcher.dispatch(message, era: era, context: context) }
                 } else {
                     result = try await dispatcher.dispatch(message, era: era, context: context)
                 }
-                return JSONRPCEncoder.result(id: id, json: result.jsonString)
+                return JSONRPCEncoder.result(id: id, json: result)
             } catch let error as JSONRPCError {
                 // A cancelled request gets no answer on a stream (the client stopped waiting).
                 if error.code == -32800, notify != nil { return nil }
@@ -215,10 +213,10 @@ struct MCPEndpoint: Sendable {
             }
             do {
                 _ = try await sessions.delete(id: sessionID, subject: identity.subject)
-            } catch let error as SessionError where error == .notFound {
-                throw HTTPLevelError(status: .notFound, error: .invalidRequest("unknown or expired session"))
             } catch {
-                throw HTTPLevelError(status: .serviceUnavailable, error: .internalError("sessions are unavailable"))
+                throw error == .notFound
+                    ? HTTPLevelError(status: .notFound, error: .invalidRequest("unknown or expired session"))
+                    : HTTPLevelError(status: .serviceUnavailable, error: .internalError("sessions are unavailable"))
             }
             return Response(status: .ok, headers: [.mcpSessionID: sessionID])
         } catch let error as HTTPLevelError {
@@ -324,19 +322,20 @@ struct MCPEndpoint: Sendable {
     private func loadSession(_ id: String, identity: CallerIdentity) async throws -> MCPSession {
         do {
             return try await sessions.load(id: id, subject: identity.subject)
-        } catch let error as SessionError where error == .notFound {
-            throw HTTPLevelError(status: .notFound, error: .invalidRequest("unknown or expired session; initialize again"))
         } catch {
-            throw HTTPLevelError(status: .serviceUnavailable, error: .internalError("sessions are unavailable; try again"))
+            throw error == .notFound
+                ? HTTPLevelError(status: .notFound, error: .invalidRequest("unknown or expired session; initialize again"))
+                : HTTPLevelError(status: .serviceUnavailable, error: .internalError("sessions are unavailable; try again"))
         }
     }
 
     private func authenticate(_ request: Request) async throws -> CallerIdentity {
         do {
             return try await authenticator.authenticate(request.headers)
-        } catch let error as AuthenticationFailure where error == .unavailable {
-            throw HTTPLevelError(status: .serviceUnavailable, error: .internalError(AuthenticationFailure.unavailable.message), headers: [.retryAfter: "1"])
-        } catch let error as AuthenticationFailure {
+        } catch {
+            if error == .unavailable {
+                throw HTTPLevelError(status: .serviceUnavailable, error: .internalError(AuthenticationFailure.unavailable.message), headers: [.retryAfter: "1"])
+            }
             let challenge = "Bearer realm=\"tollgate\", resource_metadata=\"\(resourceMetadataURL(request))\""
             throw HTTPLevelError(status: .unauthorized, error: JSONRPCError(code: -32001, message: error.message), headers: [.wwwAuthenticate: challenge])
         }

@@ -1,0 +1,207 @@
+import AsyncHTTPClient
+import Logging
+import MCPCore
+import Prometheus
+import ServiceLifecycle
+import Synchronization
+
+/// A tool of an upstream as the gateway exposes it.
+struct UpstreamTool: Sendable {
+    var exposedName: String
+    var originalName: String
+    var upstream: String
+    /// The upstream's definition with the exposed name.
+    var definition: JSONValue
+}
+
+/// The federated upstreams: their connections, their current tool lists, and calls to them.
+/// Tool lists refresh at start, periodically, and when an upstream announces
+/// `notifications/tools/list_changed`. An upstream that cannot be reached has its tools
+/// withdrawn until it answers again; the others are unaffected.
+final class UpstreamCatalog: Service, Sendable {
+    struct Upstream: Sendable {
+        var settings: UpstreamSettings
+        var connection: any UpstreamConnection
+    }
+
+    private struct UpstreamState {
+        var tools: [UpstreamTool] = []
+        var available = false
+        var lastError: String?
+    }
+
+    private let upstreams: [Upstream]
+    private let refreshInterval: Duration
+    private let logger: Logger
+    private let state: Mutex<[String: UpstreamState]>
+    private let refreshRequests: AsyncStream<String>.Continuation
+    private let refreshStream: AsyncStream<String>
+    private let snapshots: CatalogSnapshotStore?
+    private let failures: Prometheus.Counter
+    private let httpClient: HTTPClient?
+
+    init(upstreams: [Upstream], refreshInterval: Duration, httpClient: HTTPClient?, snapshots: CatalogSnapshotStore?, logger: Logger, metrics: PrometheusCollectorRegistry) {
+        self.upstreams = upstreams
+        self.refreshInterval = refreshInterval
+        self.httpClient = httpClient
+        self.snapshots = snapshots
+        self.logger = logger
+        self.state = Mutex(Dictionary(uniqueKeysWithValues: upstreams.map { ($0.settings.name, UpstreamState()) }))
+        (refreshStream, refreshRequests) = AsyncStream.makeStream(of: String.self, bufferingPolicy: .bufferingNewest(64))
+        self.failures = metrics.makeCounter(name: "tollgate_gateway_upstream_failures_total", help: "Upstream requests that failed to reach their server.")
+    }
+
+    /// Tools of every reachable upstream, in configuration order.
+    var tools: [UpstreamTool] {
+        state.withLock { state in
+            upstreams.flatMap { upstream in state[upstream.settings.name].map { $0.available ? $0.tools : [] } ?? [] }
+        }
+    }
+
+    func tool(named name: String) -> (UpstreamTool, Upstream)? {
+        for upstream in upstreams where name.hasPrefix(upstream.settings.prefix) {
+            let found = state.withLock { $0[upstream.settings.name]?.tools.first { $0.exposedName == name } }
+            if let found { return (found, upstream) }
+        }
+        return nil
+    }
+
+    /// Whether `name` would belong to an upstream that is currently unreachable.
+    func unavailableUpstream(for name: String) -> String? {
+        for upstream in upstreams where name.hasPrefix(upstream.settings.prefix) {
+            if state.withLock({ $0[upstream.settings.name]?.available == false }) { return upstream.settings.name }
+        }
+        return nil
+    }
+
+    func run() async throws {
+        await withTaskGroup(of: Void.self) { group in
+            for upstream in upstreams {
+                group.addTask { await self.refresh(upstream) }
+            }
+        }
+        await cancelWhenGracefulShutdown {
+            await withTaskGroup(of: Void.self) { group in
+                group.addTask {
+                    while !Task.isCancelled {
+                        try? await Task.sleep(for: self.refreshInterval)
+                        for upstream in self.upstreams { self.refreshRequests.yield(upstream.settings.name) }
+                    }
+                }
+                group.addTask {
+                    for await name in self.refreshStream {
+                        if let upstream = self.upstreams.first(where: { $0.settings.name == name }) {
+                            await self.refresh(upstream)
+                        }
+                    }
+                }
+                await group.next()
+                group.cancelAll()
+            }
+        }
+        for upstream in upstreams { await upstream.connection.close() }
+        try? await httpClient?.shutdown()
+    }
+
+    /// Asks an upstream for its tools (following pagination) and replaces its list.
+    func refresh(_ upstream: Upstream) async {
+        let settings = upstream.settings
+        var collected: [UpstreamTool] = []
+        var cursor: String?
+        do {
+            repeat {
+                let params = cursor.map { #"{"cursor":\#(JSONValue.string($0).jsonString)}"# } ?? "{}"
+                let answer = try await withTimeout(settings.timeout) {
+                    try await upstream.connection.request(method: "tools/list", params: params) { _, _ in }
+                }
+                guard case .result(let raw) = answer, let result = try? JSONParser.parse(raw), let tools = result["tools"]?.arrayValue else {
+                    throw UpstreamFailure(description: "upstream \(settings.name) gave no tool list")
+                }
+                for tool in tools {
+                    guard let name = tool["name"]?.stringValue, settings.exposes(name), case .object(var members) = tool else { continue }
+                    let exposed = settings.prefix + name
+                    members = members.map { $0.0 == "name" ? ("name", .string(exposed)) : $0 }
+                    collected.append(UpstreamTool(exposedName: exposed, originalName: name, upstream: settings.name, definition: .object(members)))
+                }
+                cursor = result["nextCursor"]?.stringValue
+            } while cursor != nil && collected.count < 10_000
+            let wasAvailable = state.withLock { state in
+                defer { state[settings.name] = UpstreamState(tools: collected, available: true, lastError: nil) }
+                return state[settings.name]?.available ?? false
+            }
+            if !wasAvailable {
+                logger.info("upstream available", metadata: ["upstream": "\(settings.name)", "tools": "\(collected.count)"])
+            }
+            await snapshots?.record(upstream: settings.name, tools: collected)
+        } catch {
+            markUnavailable(settings.name, reason: "\(error)")
+        }
+    }
+
+    private func markUnavailable(_ name: String, reason: String) {
+        let wasAvailable = state.withLock { state in
+            defer {
+                state[name]?.available = false
+                state[name]?.lastError = reason
+            }
+            return state[name]?.available ?? false
+        }
+        if wasAvailable {
+            logger.warning("upstream unavailable; its tools are withdrawn", metadata: ["upstream": "\(name)", "error": "\(reason)"])
+        }
+    }
+
+    /// Calls an upstream tool. Arguments travel as the caller sent them (raw bytes); the
+    /// result comes back exactly as the upstream wrote it. Progress notifications are
+    /// forwarded as they arrive.
+    func call(_ tool: UpstreamTool, on upstream: Upstream, rawArguments: String?, progress: ProgressReporter?) async throws(JSONRPCError) -> String {
+        var params = #"{"name":\#(JSONValue.string(tool.originalName).jsonString)"#
+        if let rawArguments { params += #","arguments":\#(rawArguments)"# }
+        if let progress { params += #","_meta":{"progressToken":\#(progress.token.jsonString)}"# }
+        params += "}"
+        let request = params
+        let answer: UpstreamAnswer
+        do {
+            answer = try await withTimeout(upstream.settings.timeout) {
+                try await upstream.connection.request(method: "tools/call", params: request) { method, raw in
+                    switch method {
+                    case "notifications/progress":
+                        await progress?.send(raw)
+                    case "notifications/tools/list_changed":
+                        self.refreshRequests.yield(upstream.settings.name)
+                    default:
+                        break
+                    }
+                }
+            }
+        } catch is CancellationError {
+            throw JSONRPCError(code: -32800, message: "request cancelled")
+        } catch is TimeoutError {
+            throw JSONRPCError(code: -32001, message: "upstream \(upstream.settings.name) timed out after \(upstream.settings.timeout)")
+        } catch {
+            failures.increment()
+            markUnavailable(upstream.settings.name, reason: "\(error)")
+            refreshRequests.yield(upstream.settings.name)
+            throw JSONRPCError(code: -32000, message: "upstream \(upstream.settings.name) is unavailable")
+        }
+        switch answer {
+        case .result(let raw): return raw
+        case .error(let error): throw error
+        }
+    }
+}
+
+struct TimeoutError: Error {}
+
+/// Runs `operation`, throwing `TimeoutError` if it takes longer than `limit` (it is cancelled).
+func withTimeout<T: Sendable>(_ limit: Duration, _ operation: @escaping @Sendable () async throws -> T) async throws -> T {
+    try await withThrowingTaskGroup(of: T.self) { group in
+        group.addTask { try await operation() }
+        group.addTask {
+            try await Task.sleep(for: limit)
+            throw TimeoutError()
+        }
+        defer { group.cancelAll() }
+        return try await group.next()!
+    }
+}

@@ -1,0 +1,172 @@
+"""Federation: the gateway in front of real MCP servers (the SDK's MCPServer) over
+Streamable HTTP and stdio, driven by the official SDK client in both modes."""
+import json
+import os
+import socket
+import subprocess
+import sys
+import time
+
+import anyio
+import httpx
+import pytest
+from mcp.shared.exceptions import MCPError
+
+from conftest import free_port
+from mcp_client import MODES, connect
+
+pytestmark = pytest.mark.anyio
+HERE = os.path.dirname(__file__)
+
+
+@pytest.fixture
+def anyio_backend():
+    return "asyncio"
+
+
+def wait_for_port(port, timeout=20):
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        with socket.socket() as sock:
+            if sock.connect_ex(("127.0.0.1", port)) == 0:
+                return
+        time.sleep(0.1)
+    raise AssertionError(f"nothing listens on {port}")
+
+
+@pytest.fixture
+def http_upstream():
+    port = free_port()
+    process = subprocess.Popen([sys.executable, os.path.join(HERE, "upstream_server.py"), "http", str(port)],
+                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    wait_for_port(port)
+    yield process, port
+    process.kill()
+    process.wait()
+
+
+@pytest.fixture
+def federated_gateway(spawn, http_upstream):
+    _, port = http_upstream
+    upstreams = [
+        {"name": "py", "transport": "http", "url": f"http://127.0.0.1:{port}/mcp", "exclude": ["hidden"], "timeout": "5s"},
+        {"name": "pyio", "transport": "stdio", "command": sys.executable, "args": [os.path.join(HERE, "upstream_server.py"), "stdio"], "include": ["echo", "steps"]},
+    ]
+    gateway = spawn("gateway", TOLLGATE_GATEWAY_UPSTREAMS=json.dumps(upstreams), TOLLGATE_DRAIN_PERIOD="0s", TOLLGATE_GATEWAY_UPSTREAM_REFRESH="2s")
+    gateway.wait_ready()
+    url = f"{gateway.url}/mcp"
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline:
+        names = tool_names(url)
+        if {"py__echo", "pyio__echo"} <= names:
+            return gateway, url
+        time.sleep(0.2)
+    raise AssertionError(f"upstream tools never appeared: {names}")
+
+
+def tool_names(url):
+    body = {"jsonrpc": "2.0", "id": 1, "method": "tools/list", "params": {"_meta": {
+        "io.modelcontextprotocol/protocolVersion": "2026-07-28", "io.modelcontextprotocol/clientCapabilities": {}}}}
+    response = httpx.post(url, json=body, headers={"X-API-Key": os.environ["TOLLGATE_DEV_API_KEY"], "Accept": "application/json",
+                                                   "MCP-Protocol-Version": "2026-07-28", "Mcp-Method": "tools/list"})
+    return {tool["name"] for tool in response.json()["result"]["tools"]}
+
+
+@pytest.mark.parametrize("mode", MODES)
+async def test_upstream_tools_are_prefixed_and_filtered(federated_gateway, mode):
+    _, url = federated_gateway
+    async with connect(mode, url=url) as client:
+        names = {tool.name for tool in (await client.list_tools()).tools}
+    assert {"py__echo", "py__big", "py__steps", "py__nap", "pyio__echo", "pyio__steps"} <= names
+    assert "py__hidden" not in names and "pyio__big" not in names
+    assert "echo" in names  # the built-in fixtures are still there
+
+
+@pytest.mark.parametrize("mode", MODES)
+@pytest.mark.parametrize("prefix", ["py", "pyio"])
+async def test_arguments_and_results_pass_through_unchanged(federated_gateway, mode, prefix):
+    _, url = federated_gateway
+    extras = {"float": 1.0, "int": 1, "big": "é" * 200_000, "list": [0.5, None, True], "data": "data:text/plain;base64,aGk="}
+    async with connect(mode, url=url) as client:
+        result = await client.call_tool(f"{prefix}__echo", {"message": "through", "extras": extras})
+        assert not result.is_error
+        returned = json.loads(result.content[0].text)
+        assert returned == {"message": "through", "extras": extras}
+        # Python's 1.0 == 1, so check the types too: a gateway that rewrote 1.0 as 1 fails here.
+        assert type(returned["extras"]["float"]) is float and type(returned["extras"]["int"]) is int
+        big = await client.call_tool(f"{prefix}__echo" if prefix == "pyio" else "py__big", {"size": 300_000} if prefix == "py" else {"message": "x"})
+        if prefix == "py":
+            assert big.content[0].text == "z" * 300_000
+
+
+async def test_numbers_keep_their_spelling_through_the_gateway(federated_gateway):
+    _, url = federated_gateway
+    body = ('{"jsonrpc":"2.0","id":3,"method":"tools/call","params":{"name":"py__echo","arguments":{"message":"n","extras":{"f":1.0,"i":1}},'
+            '"_meta":{"io.modelcontextprotocol/protocolVersion":"2026-07-28","io.modelcontextprotocol/clientCapabilities":{}}}}')
+    response = httpx.post(url, content=body, headers={
+        "X-API-Key": os.environ["TOLLGATE_DEV_API_KEY"], "Content-Type": "application/json", "Accept": "application/json, text/event-stream",
+        "MCP-Protocol-Version": "2026-07-28", "Mcp-Method": "tools/call", "Mcp-Name": "py__echo"}, timeout=10)
+    data = json.loads([line for line in response.text.splitlines() if line.startswith("data: ")][-1][6:])
+    assert data["result"]["resultType"] == "complete"
+    # What the upstream received (and wrote back as text) still spells 1.0 and 1.
+    upstream_saw = data["result"]["content"][0]["text"]
+    assert '"f": 1.0' in upstream_saw and '"i": 1\n' in upstream_saw
+
+
+@pytest.mark.parametrize("mode", MODES)
+async def test_upstream_progress_is_forwarded_as_it_happens(federated_gateway, mode):
+    _, url = federated_gateway
+    seen = []
+
+    async def on_progress(progress, total, message):
+        seen.append((progress, message, time.monotonic()))
+
+    async with connect(mode, url=url) as client:
+        started = time.monotonic()
+        result = await client.call_tool("py__steps", {"count": 3}, progress_callback=on_progress)
+        finished = time.monotonic()
+    assert "3 steps" in result.content[0].text
+    assert [(p, m) for p, m, _ in seen] == [(1, "upstream step 1"), (2, "upstream step 2"), (3, "upstream step 3")]
+    assert seen[0][2] - started < finished - started - 0.2
+
+
+async def test_an_upstream_that_stops_fails_cleanly_and_alone(federated_gateway, http_upstream):
+    _, url = federated_gateway
+    process, _ = http_upstream
+    async with connect("auto", url=url) as client:
+        assert not (await client.call_tool("py__echo", {"message": "before"})).is_error
+        process.kill()
+        process.wait()
+        with pytest.raises(MCPError) as failure:
+            await client.call_tool("py__echo", {"message": "after"})
+        assert failure.value.error.code == -32000
+        assert "upstream py is unavailable" in failure.value.error.message
+        # Everything else keeps working.
+        assert not (await client.call_tool("echo", {"message": "builtin"})).is_error
+        assert not (await client.call_tool("pyio__echo", {"message": "stdio"})).is_error
+    names = tool_names(url)
+    assert "py__echo" not in names and "pyio__echo" in names
+
+
+async def test_upstream_calls_time_out_cleanly(federated_gateway):
+    _, url = federated_gateway
+    async with connect("legacy", url=url) as client:
+        with pytest.raises(MCPError) as failure:
+            await client.call_tool("py__nap", {"seconds": 10})
+        assert failure.value.error.code == -32001
+        assert "timed out" in failure.value.error.message
+
+
+def test_catalog_snapshots_are_recorded(federated_gateway):
+    rows = subprocess.run(
+        ["psql", "-X", "-A", "-t", "-h", "127.0.0.1", "-p", os.environ["TOLLGATE_PG_PORT"], "-U", "postgres", "-d", "tollgate", "-c",
+         "SELECT upstream || ':' || name || ':' || length(hash) FROM gateway.upstream_tools WHERE upstream IN ('py','pyio') ORDER BY 1"],
+        env={**os.environ, "PGPASSWORD": os.environ["TOLLGATE_PG_SUPERUSER_PASSWORD"]}, capture_output=True, text=True, check=True,
+    ).stdout.split()
+    assert "py:echo:64" in rows and "pyio:echo:64" in rows and "py:hidden:64" not in rows
+    changes = subprocess.run(
+        ["psql", "-X", "-A", "-t", "-h", "127.0.0.1", "-p", os.environ["TOLLGATE_PG_PORT"], "-U", "postgres", "-d", "tollgate", "-c",
+         "SELECT count(*) FROM gateway.catalog_changes WHERE upstream = 'py' AND tool = 'echo' AND change = 'added'"],
+        env={**os.environ, "PGPASSWORD": os.environ["TOLLGATE_PG_SUPERUSER_PASSWORD"]}, capture_output=True, text=True, check=True,
+    ).stdout.strip()
+    assert int(changes) >= 1

@@ -1,0 +1,52 @@
+"""A real upstream MCP server for the federation tests, built with the official SDK's MCPServer.
+Run as `upstream_server.py http PORT` (Streamable HTTP at /mcp) or `upstream_server.py stdio`."""
+import sys
+from typing import Any
+
+import anyio
+from mcp.server.mcpserver import Context, MCPServer
+
+server = MCPServer("py-upstream")
+
+
+@server.tool()
+def echo(message: str, extras: Any = None) -> dict:
+    """Returns its arguments unchanged."""
+    return {"message": message, "extras": extras}
+
+
+@server.tool()
+def big(size: int) -> str:
+    """Returns `size` characters."""
+    return "z" * size
+
+
+@server.tool()
+async def steps(count: int, ctx: Context) -> str:
+    """Reports `count` progress steps 200 ms apart."""
+    for index in range(count):
+        await anyio.sleep(0.2)
+        await ctx.report_progress(index + 1, count, f"upstream step {index + 1}")
+    return f"{count} steps"
+
+
+@server.tool()
+async def nap(seconds: float) -> str:
+    """Sleeps."""
+    await anyio.sleep(seconds)
+    return "rested"
+
+
+@server.tool()
+def hidden() -> str:
+    """Excluded by the gateway's configuration."""
+    return "should not be reachable"
+
+
+if __name__ == "__main__":
+    if sys.argv[1] == "stdio":
+        server.run("stdio")
+    else:
+        import uvicorn
+
+        uvicorn.run(server.streamable_http_app(), host="127.0.0.1", port=int(sys.argv[2]), log_level="error")
