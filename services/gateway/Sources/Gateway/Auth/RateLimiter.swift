@@ -52,7 +52,9 @@ struct RateLimiter: Sendable {
         guard perSecond > 0 else { return .allowed }
         do {
             let reply = try await redis.send(
-                "EVAL", RedisArgument(Self.script), "1", RedisArgument("\(RedisNames.rateLimitKeyPrefix)mcp:\(identity)"),
+                // The bucket's parameters are part of its key: replicas configured alike share a
+                // bucket, a differently configured gateway on the same Redis does not drain it.
+                "EVAL", RedisArgument(Self.script), "1", RedisArgument("\(RedisNames.rateLimitKeyPrefix)mcp:\(perSecond):\(burst):\(identity)"),
                 RedisArgument(perSecond), RedisArgument(burst), RedisArgument(Int(nowMilliseconds))
             )
             guard let values = reply.array, values.count == 2, let allowed = values[0].int, let wait = values[1].int else {
