@@ -50,6 +50,7 @@ public func buildApplication(config: GatewayConfig, runtime: ServiceRuntime) asy
         logger: runtime.logger,
         metrics: runtime.metrics
     )
+    let oidc = config.oidc.map { OIDCVerifier(settings: $0, http: upstreamHTTP, logger: runtime.logger) }
     let router = ServiceApplication.makeRouter(BasicRequestContext.self, settings: config.settings, runtime: runtime)
     router.add(middleware: CORSMiddleware(
         allowOrigin: .all,
@@ -57,7 +58,7 @@ public func buildApplication(config: GatewayConfig, runtime: ServiceRuntime) asy
         allowMethods: [.get, .post, .delete, .options],
         exposedHeaders: ["Mcp-Session-Id", "MCP-Protocol-Version", "WWW-Authenticate"]
     ))
-    WellKnownController(serverName: config.serverName, baseURL: baseURL).addRoutes(to: router)
+    WellKnownController(serverName: config.serverName, oidc: oidc, baseURL: baseURL).addRoutes(to: router)
     MCPEndpoint(
         dispatcher: MCPDispatcher(
             registry: ToolRegistry(builtins: FixtureTools.enabled(config.fixtureGroups)),
@@ -65,7 +66,7 @@ public func buildApplication(config: GatewayConfig, runtime: ServiceRuntime) asy
             serverName: config.serverName, serverVersion: TollgateVersion.current, instructions: config.instructions,
             pageSize: config.pageSize, logger: runtime.logger, metrics: runtime.metrics
         ),
-        authenticator: Authenticator(staticKeys: config.staticKeys, keyCache: keyCache, allowAnonymous: config.allowAnonymous, logger: runtime.logger),
+        authenticator: Authenticator(staticKeys: config.staticKeys, keyCache: keyCache, allowAnonymous: config.allowAnonymous, oidc: oidc, logger: runtime.logger),
         sessions: SessionStore(redis: clients.redis, ttl: config.sessionTTL),
         rateLimiter: RateLimiter(redis: clients.redis, perSecond: config.rateLimitPerSecond, burst: config.rateLimitBurst, logger: runtime.logger, metrics: runtime.metrics),
         cancellations: cancellations,

@@ -19,6 +19,12 @@ public struct GatewayConfig: ServiceConfiguration {
     static let keyNegativeTTL = ConfigKey("auth.key_negative_cache_ttl", env: "TOLLGATE_GATEWAY_KEY_NEGATIVE_TTL", .duration, default: "5s", "How long a refused key is remembered.")
     static let publicURL = ConfigKey("http.public_url", env: "TOLLGATE_GATEWAY_PUBLIC_URL", .string, default: "", "External base URL (for resource metadata); default: from the request's Host.")
     static let rateLimit = ConfigKey("rate_limit.per_second", env: "TOLLGATE_GATEWAY_RATE_LIMIT", .int, default: "50", "Sustained requests per second per identity (token bucket in Redis, shared by replicas); 0 disables.")
+    static let oidcIssuer = ConfigKey("auth.oidc.issuer", env: "TOLLGATE_OIDC_ISSUER", .string, default: "", "OIDC issuer URL; empty disables bearer JWTs. Its discovery document and JWKS are fetched and cached.")
+    static let oidcAudience = ConfigKey("auth.oidc.audience", env: "TOLLGATE_OIDC_AUDIENCE", .string, default: "tollgate", "Audience a token's `aud` must contain.")
+    static let oidcAllowedClients = ConfigKey("auth.oidc.allowed_clients", env: "TOLLGATE_OIDC_ALLOWED_CLIENTS", .list, default: "", "When set, `azp`/`client_id` must be one of these.")
+    static let oidcClockSkew = ConfigKey("auth.oidc.clock_skew_seconds", env: "TOLLGATE_OIDC_CLOCK_SKEW", .int, default: "60", "Tolerance for exp, nbf and iat.")
+    static let oidcRolesClaim = ConfigKey("auth.oidc.roles_claim", env: "TOLLGATE_OIDC_ROLES_CLAIM", .string, default: "roles", "Dotted path of the roles claim (e.g. realm_access.roles).")
+    static let oidcRoleTools = ConfigKey("auth.oidc.role_tools", env: "TOLLGATE_OIDC_ROLE_TOOLS", .structured, "Role → list of tool globs. Unset: OIDC callers may call every tool; set: only their roles' tools.")
     static let upstreams = ConfigKey("upstreams", env: "TOLLGATE_GATEWAY_UPSTREAMS", .structured, "Federated MCP servers: a list of {name, transport: http|stdio, url, headers, command, args, env, prefix (default `<name>__`), timeout (default 30s), include, exclude}.")
     static let upstreamRefresh = ConfigKey("upstream_refresh_interval", env: "TOLLGATE_GATEWAY_UPSTREAM_REFRESH", .duration, default: "60s", "How often upstream tool lists are refreshed (also on notifications/tools/list_changed).")
     static let rateBurst = ConfigKey("rate_limit.burst", env: "TOLLGATE_GATEWAY_RATE_BURST", .int, default: "100", "Bucket size: requests an identity may make at once.")
@@ -27,6 +33,7 @@ public struct GatewayConfig: ServiceConfiguration {
         ServiceSettings.keys(for: service) + [
             serverName, instructions, allowedOrigins, sessionTTL, pageSize, fixtureGroups, allowAnonymous, devAPIKey,
             staticKeys, keysURL, keyCacheTTL, keyNegativeTTL, publicURL, rateLimit, rateBurst, upstreams, upstreamRefresh,
+            oidcIssuer, oidcAudience, oidcAllowedClients, oidcClockSkew, oidcRolesClaim, oidcRoleTools,
         ]
     }
 
@@ -53,6 +60,7 @@ public struct GatewayConfig: ServiceConfiguration {
     public var rateLimitPerSecond: Int
     public var rateLimitBurst: Int
     var upstreams: [UpstreamSettings]
+    var oidc: OIDCSettings?
     public var upstreamRefreshInterval: Duration
 
     public init(reader: ConfigReader) throws(ConfigError) {
@@ -87,5 +95,22 @@ public struct GatewayConfig: ServiceConfiguration {
         rateLimitBurst = try reader.int(Self.rateBurst, in: 1...10_000_000)
         upstreams = try UpstreamSettings.parse(try reader.structured(Self.upstreams))
         upstreamRefreshInterval = try reader.duration(Self.upstreamRefresh)
+        if let issuer = reader.optionalString(Self.oidcIssuer) {
+            guard issuer.hasPrefix("https://") || issuer.hasPrefix("http://") else { throw ConfigError("auth.oidc.issuer must be a URL") }
+            var roleTools: [String: [String]] = [:]
+            if let mapping = try reader.structured(Self.oidcRoleTools), mapping != .null {
+                guard let members = mapping.objectValue else { throw ConfigError("auth.oidc.role_tools must map roles to lists of tool globs") }
+                for (role, globs) in members {
+                    guard let list = globs.arrayValue?.compactMap(\.stringValue) else { throw ConfigError("auth.oidc.role_tools.\(role) must be a list") }
+                    roleTools[role] = list
+                }
+            }
+            oidc = OIDCSettings(
+                issuer: issuer, audience: try reader.string(Self.oidcAudience), allowedClients: reader.list(Self.oidcAllowedClients),
+                clockSkewSeconds: try reader.int(Self.oidcClockSkew, in: 0...3600), rolesClaim: try reader.string(Self.oidcRolesClaim), roleTools: roleTools
+            )
+        } else {
+            oidc = nil
+        }
     }
 }

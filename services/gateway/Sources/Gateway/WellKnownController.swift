@@ -6,6 +6,7 @@ import TollgateCore
 /// authorization-server pointer (404 until an OIDC issuer is configured).
 struct WellKnownController: Sendable {
     let serverName: String
+    let oidc: OIDCVerifier?
     let baseURL: @Sendable (Request) -> String
 
     func addRoutes(to router: Router<BasicRequestContext>) {
@@ -13,14 +14,22 @@ struct WellKnownController: Sendable {
             let base = baseURL(request)
             let document: JSONValue = [
                 "resource": .string("\(base)/mcp"),
-                "authorization_servers": [],
+                "authorization_servers": .array(oidc.map { [.string($0.settings.issuer)] } ?? []),
                 "bearer_methods_supported": ["header"],
                 "resource_name": .string(serverName),
             ]
             return Response(status: .ok, headers: [.contentType: "application/json"], body: .init(byteBuffer: ByteBuffer(string: document.jsonString)))
         }
+        // Points clients at the issuer: its discovery document, as the issuer publishes it.
         router.get("/.well-known/oauth-authorization-server") { _, _ -> Response in
-            throw HTTPError(.notFound, message: "no authorization server is configured")
+            guard let oidc else { throw HTTPError(.notFound, message: "no authorization server is configured") }
+            let document: JSONValue
+            do {
+                document = try await oidc.discoveryDocument()
+            } catch {
+                throw HTTPError(.serviceUnavailable, message: "the authorization server's metadata is unavailable")
+            }
+            return Response(status: .ok, headers: [.contentType: "application/json"], body: .init(byteBuffer: ByteBuffer(string: document.jsonString)))
         }
     }
 }

@@ -12,6 +12,7 @@ struct Authenticator: Sendable {
     let staticKeys: [GatewayConfig.StaticKey]
     let keyCache: KeyValidationCache
     let allowAnonymous: Bool
+    let oidc: OIDCVerifier?
     let logger: Logger
 
     func authenticate(_ headers: HTTPFields) async throws(AuthenticationFailure) -> CallerIdentity {
@@ -23,7 +24,8 @@ struct Authenticator: Sendable {
             throw .invalid("credential too long")
         }
         if Self.looksLikeJWT(presented) {
-            throw .invalid("bearer tokens (OIDC) are not accepted by this gateway")
+            guard let oidc else { throw .invalid("bearer tokens (OIDC) are not accepted: no issuer is configured") }
+            return try await oidc.verify(presented)
         }
         if let key = staticKey(matching: presented) {
             return CallerIdentity(
