@@ -59,13 +59,15 @@ public func buildApplication(config: GatewayConfig, runtime: ServiceRuntime) asy
         exposedHeaders: ["Mcp-Session-Id", "MCP-Protocol-Version", "WWW-Authenticate"]
     ))
     WellKnownController(serverName: config.serverName, oidc: oidc, baseURL: baseURL).addRoutes(to: router)
+    let dispatcher = MCPDispatcher(
+        registry: ToolRegistry(builtins: FixtureTools.enabled(config.fixtureGroups)),
+        upstreams: upstreams,
+        serverName: config.serverName, serverVersion: TollgateVersion.current, instructions: config.instructions,
+        pageSize: config.pageSize, logger: runtime.logger, metrics: runtime.metrics
+    )
+    InvokeController(dispatcher: dispatcher, internalToken: config.settings.internalToken, maxBodyBytes: config.settings.maxBodyBytes).addRoutes(to: router)
     MCPEndpoint(
-        dispatcher: MCPDispatcher(
-            registry: ToolRegistry(builtins: FixtureTools.enabled(config.fixtureGroups)),
-            upstreams: upstreams,
-            serverName: config.serverName, serverVersion: TollgateVersion.current, instructions: config.instructions,
-            pageSize: config.pageSize, logger: runtime.logger, metrics: runtime.metrics
-        ),
+        dispatcher: dispatcher,
         authenticator: Authenticator(staticKeys: config.staticKeys, keyCache: keyCache, allowAnonymous: config.allowAnonymous, oidc: oidc, logger: runtime.logger),
         sessions: SessionStore(redis: clients.redis, ttl: config.sessionTTL),
         rateLimiter: RateLimiter(redis: clients.redis, perSecond: config.rateLimitPerSecond, burst: config.rateLimitBurst, logger: runtime.logger, metrics: runtime.metrics),
