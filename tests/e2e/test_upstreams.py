@@ -170,3 +170,23 @@ def test_catalog_snapshots_are_recorded(federated_gateway):
         env={**os.environ, "PGPASSWORD": os.environ["TOLLGATE_PG_SUPERUSER_PASSWORD"]}, capture_output=True, text=True, check=True,
     ).stdout.strip()
     assert int(changes) >= 1
+
+
+@pytest.mark.parametrize("mode", MODES)
+async def test_prompts_and_resources_are_federated(federated_gateway, mode):
+    _, url = federated_gateway
+    async with connect(mode, url=url) as client:
+        prompts = {prompt.name for prompt in (await client.list_prompts()).prompts}
+        assert {"py__greet", "pyio__greet"} <= prompts
+        prompt = await client.get_prompt("py__greet", {"name": "Ada"})
+        assert "Please greet Ada warmly." in prompt.messages[0].content.text
+
+        resources = {str(resource.uri) for resource in (await client.list_resources()).resources}
+        assert "note://hello" in resources
+        read = await client.read_resource("note://hello")
+        assert read.contents[0].text == "hello from the upstream"
+        templated = await client.read_resource("note://by-name/ada")
+        assert templated.contents[0].text == "note for ada"
+        with pytest.raises(MCPError) as missing:
+            await client.read_resource("nowhere://x")
+        assert missing.value.error.code == -32002

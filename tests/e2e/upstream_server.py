@@ -43,6 +43,24 @@ def hidden() -> str:
     return "should not be reachable"
 
 
+@server.prompt()
+def greet(name: str) -> str:
+    """A greeting prompt."""
+    return f"Please greet {name} warmly."
+
+
+@server.resource("note://hello")
+def hello_note() -> str:
+    """A fixed note."""
+    return "hello from the upstream"
+
+
+@server.resource("note://by-name/{name}")
+def named_note(name: str) -> str:
+    """A note per name."""
+    return f"note for {name}"
+
+
 if __name__ == "__main__":
     if sys.argv[1] == "stdio":
         server.run("stdio")

@@ -31,7 +31,7 @@ struct MCPDispatcher: Sendable {
     var serverInfo: JSONValue { ["name": .string(serverName), "version": .string(serverVersion)] }
 
     var capabilities: JSONValue {
-        ["tools": ["listChanged": true], "resources": ["listChanged": false], "prompts": ["listChanged": false]]
+        ["tools": ["listChanged": true], "resources": ["listChanged": false, "subscribe": false], "prompts": ["listChanged": false]]
     }
 
     /// Whether a call to `tool` should be answered as a stream that notices the client leaving.
@@ -61,16 +61,24 @@ struct MCPDispatcher: Sendable {
         case "tools/call":
             return try await callTool(message, era: era, context: context)
         case "resources/list":
-            result = try page([], key: "resources", cursor: message.params["cursor"])
+            result = try page(upstreams.resources, key: "resources", cursor: message.params["cursor"])
         case "resources/templates/list":
-            result = try page([], key: "resourceTemplates", cursor: message.params["cursor"])
+            result = try page(upstreams.resourceTemplates, key: "resourceTemplates", cursor: message.params["cursor"])
         case "resources/read":
-            let uri = message.params["uri"]?.stringValue ?? ""
-            throw JSONRPCError(code: -32002, message: "resource not found: \(uri)", data: ["uri": .string(uri)])
+            guard let uri = message.params["uri"]?.stringValue, !uri.isEmpty else { throw .invalidParams("resources/read needs a uri") }
+            guard let raw = try await upstreams.readResource(uri: uri) else {
+                throw JSONRPCError(code: -32002, message: "resource not found: \(uri)", data: ["uri": .string(uri)])
+            }
+            return era.isModern ? Self.markComplete(raw) : raw
         case "prompts/list":
-            result = try page([], key: "prompts", cursor: message.params["cursor"])
+            result = try page(upstreams.prompts, key: "prompts", cursor: message.params["cursor"])
         case "prompts/get":
-            throw .invalidParams("unknown prompt: \(message.params["name"]?.stringValue ?? "")")
+            guard let name = message.params["name"]?.stringValue, !name.isEmpty else { throw .invalidParams("prompts/get needs a prompt name") }
+            let rawArguments = Self.rawMember("arguments", of: message)
+            guard let raw = try await upstreams.getPrompt(named: name, rawArguments: rawArguments) else {
+                throw .invalidParams("unknown prompt: \(name)")
+            }
+            return era.isModern ? Self.markComplete(raw) : raw
         case "logging/setLevel":
             result = .object([])
         default:
@@ -127,6 +135,14 @@ struct MCPDispatcher: Sendable {
         return .object(members)
     }
 
+    /// A member of the request's params exactly as the client sent it.
+    static func rawMember(_ key: String, of message: JSONRPCMessage) -> String? {
+        message.rawParams
+            .flatMap { try? JSONParser.rawMembers(of: Array($0)) }?
+            .last { $0.key == key }
+            .map { String(decoding: $0.raw, as: UTF8.self) }
+    }
+
     /// Adds `"resultType":"complete"` to an upstream's raw result without re-encoding the rest.
     static func markComplete(_ raw: String) -> String {
         let bytes = Array(raw.utf8)
@@ -153,10 +169,7 @@ struct MCPDispatcher: Sendable {
         guard ToolGlob.allows(context.identity.allowedTools, name) else { throw .invalidParams("unknown tool: \(name)") }
         if let (tool, upstream) = upstreams.tool(named: name) {
             toolCalls.increment()
-            let rawArguments = message.rawParams
-                .flatMap { try? JSONParser.rawMembers(of: Array($0)) }?
-                .last { $0.key == "arguments" }
-                .map { String(decoding: $0.raw, as: UTF8.self) }
+            let rawArguments = Self.rawMember("arguments", of: message)
             do {
                 let raw = try await upstreams.call(tool, on: upstream, rawArguments: rawArguments, progress: context.progress)
                 return era.isModern ? Self.markComplete(raw) : raw

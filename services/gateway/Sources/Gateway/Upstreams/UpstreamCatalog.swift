@@ -26,6 +26,11 @@ final class UpstreamCatalog: Service, Sendable {
 
     private struct UpstreamState {
         var tools: [UpstreamTool] = []
+        /// Prompts with prefixed names: exposed name → (original name, definition).
+        var prompts: [(exposed: String, original: String, definition: JSONValue)] = []
+        /// Resources keep their URIs (they are identifiers); reads are routed by URI.
+        var resources: [(uri: String, definition: JSONValue)] = []
+        var templates: [JSONValue] = []
         var available = false
         var lastError: String?
     }
@@ -125,8 +130,14 @@ final class UpstreamCatalog: Service, Sendable {
                 }
                 cursor = result["nextCursor"]?.stringValue
             } while cursor != nil && collected.count < 10_000
+            let prompts = await listPrompts(upstream)
+            let (resources, templates) = await listResources(upstream)
             let wasAvailable = state.withLock { state in
-                defer { state[settings.name] = UpstreamState(tools: collected, available: true, lastError: nil) }
+                defer {
+                    state[settings.name] = UpstreamState(
+                        tools: collected, prompts: prompts, resources: resources, templates: templates, available: true, lastError: nil
+                    )
+                }
                 return state[settings.name]?.available ?? false
             }
             if !wasAvailable {
@@ -135,6 +146,106 @@ final class UpstreamCatalog: Service, Sendable {
             await snapshots?.record(upstream: settings.name, tools: collected)
         } catch {
             markUnavailable(settings.name, reason: "\(error)")
+        }
+    }
+
+    /// The upstream's prompts, prefixed; none when it has no prompts (or refuses the method).
+    private func listPrompts(_ upstream: Upstream) async -> [(exposed: String, original: String, definition: JSONValue)] {
+        guard let result = try? await listAll(upstream, method: "prompts/list", key: "prompts") else { return [] }
+        return result.compactMap { prompt in
+            guard let name = prompt["name"]?.stringValue, case .object(let members) = prompt else { return nil }
+            let exposed = upstream.settings.prefix + name
+            return (exposed, name, .object(members.map { $0.0 == "name" ? ("name", .string(exposed)) : $0 }))
+        }
+    }
+
+    private func listResources(_ upstream: Upstream) async -> ([(uri: String, definition: JSONValue)], [JSONValue]) {
+        let resources = (try? await listAll(upstream, method: "resources/list", key: "resources")) ?? []
+        let templates = (try? await listAll(upstream, method: "resources/templates/list", key: "resourceTemplates")) ?? []
+        return (resources.compactMap { resource in resource["uri"]?.stringValue.map { ($0, resource) } }, templates)
+    }
+
+    /// Every page of a list method.
+    private func listAll(_ upstream: Upstream, method: String, key: String) async throws -> [JSONValue] {
+        var items: [JSONValue] = []
+        var cursor: String?
+        repeat {
+            let params = cursor.map { #"{"cursor":\#(JSONValue.string($0).jsonString)}"# } ?? "{}"
+            let answer = try await withTimeout(upstream.settings.timeout) {
+                try await upstream.connection.request(method: method, params: params) { _, _ in }
+            }
+            guard case .result(let raw) = answer, let result = try? JSONParser.parse(raw) else { return items }
+            items += result[key]?.arrayValue ?? []
+            cursor = result["nextCursor"]?.stringValue
+        } while cursor != nil && items.count < 10_000
+        return items
+    }
+
+    /// Prompts of every reachable upstream.
+    var prompts: [JSONValue] {
+        state.withLock { state in
+            upstreams.flatMap { upstream in state[upstream.settings.name].map { $0.available ? $0.prompts.map(\.definition) : [] } ?? [] }
+        }
+    }
+
+    var resources: [JSONValue] {
+        state.withLock { state in
+            upstreams.flatMap { upstream in state[upstream.settings.name].map { $0.available ? $0.resources.map(\.definition) : [] } ?? [] }
+        }
+    }
+
+    var resourceTemplates: [JSONValue] {
+        state.withLock { state in
+            upstreams.flatMap { upstream in state[upstream.settings.name].map { $0.available ? $0.templates : [] } ?? [] }
+        }
+    }
+
+    /// `prompts/get` for a prefixed prompt name; `nil` when no upstream has it.
+    func getPrompt(named name: String, rawArguments: String?) async throws(JSONRPCError) -> String? {
+        for upstream in upstreams where name.hasPrefix(upstream.settings.prefix) {
+            guard let original = state.withLock({ $0[upstream.settings.name]?.prompts.first { $0.exposed == name }?.original }) else { continue }
+            var params = #"{"name":\#(JSONValue.string(original).jsonString)"#
+            if let rawArguments { params += #","arguments":\#(rawArguments)"# }
+            return try await forward(method: "prompts/get", params: params + "}", to: upstream)
+        }
+        return nil
+    }
+
+    /// `resources/read` routed to the upstream that listed the URI (or whose template prefix matches).
+    func readResource(uri: String) async throws(JSONRPCError) -> String? {
+        let owner = state.withLock { state -> Upstream? in
+            upstreams.first { upstream in
+                guard let entry = state[upstream.settings.name], entry.available else { return false }
+                return entry.resources.contains { $0.uri == uri }
+                    || entry.templates.contains { template in
+                        guard let pattern = template["uriTemplate"]?.stringValue, let brace = pattern.firstIndex(of: "{") else { return false }
+                        return uri.hasPrefix(pattern[..<brace]) && brace > pattern.startIndex
+                    }
+            }
+        }
+        guard let owner else { return nil }
+        return try await forward(method: "resources/read", params: #"{"uri":\#(JSONValue.string(uri).jsonString)}"#, to: owner)
+    }
+
+    private func forward(method: String, params: String, to upstream: Upstream) async throws(JSONRPCError) -> String {
+        let answer: UpstreamAnswer
+        do {
+            answer = try await withTimeout(upstream.settings.timeout) {
+                try await upstream.connection.request(method: method, params: params) { _, _ in }
+            }
+        } catch is CancellationError {
+            throw JSONRPCError(code: -32800, message: "request cancelled")
+        } catch is TimeoutError {
+            throw JSONRPCError(code: -32001, message: "upstream \(upstream.settings.name) timed out after \(upstream.settings.timeout)")
+        } catch {
+            failures.increment()
+            markUnavailable(upstream.settings.name, reason: "\(error)")
+            refreshRequests.yield(upstream.settings.name)
+            throw JSONRPCError(code: -32000, message: "upstream \(upstream.settings.name) is unavailable")
+        }
+        switch answer {
+        case .result(let raw): return raw
+        case .error(let error): throw error
         }
     }
 
