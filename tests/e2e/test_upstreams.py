@@ -35,10 +35,15 @@ def wait_for_port(port, timeout=20):
 
 
 @pytest.fixture
-def http_upstream():
+def markers(tmp_path):
+    return tmp_path
+
+
+@pytest.fixture
+def http_upstream(markers):
     port = free_port()
     process = subprocess.Popen([sys.executable, os.path.join(HERE, "upstream_server.py"), "http", str(port)],
-                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env={**os.environ, "UPSTREAM_MARKERS": str(markers)})
     wait_for_port(port)
     yield process, port
     process.kill()
@@ -190,3 +195,16 @@ async def test_prompts_and_resources_are_federated(federated_gateway, mode):
         with pytest.raises(MCPError) as missing:
             await client.read_resource("nowhere://x")
         assert missing.value.error.code == -32002
+
+
+@pytest.mark.parametrize("mode", MODES)
+async def test_cancelling_a_call_cancels_it_upstream_too(federated_gateway, markers, mode):
+    _, url = federated_gateway
+    tag = f"nap-{mode}-{time.monotonic_ns()}"
+    async with connect(mode, url=url) as client:
+        with anyio.move_on_after(1.0):
+            await client.call_tool("py__nap", {"seconds": 4.5, "tag": tag})
+    deadline = time.monotonic() + 3
+    while not (markers / tag).exists() and time.monotonic() < deadline:
+        await anyio.sleep(0.05)
+    assert (markers / tag).exists(), "the upstream call kept running after the client cancelled"

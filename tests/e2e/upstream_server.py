@@ -1,5 +1,6 @@
 """A real upstream MCP server for the federation tests, built with the official SDK's MCPServer.
 Run as `upstream_server.py http PORT` (Streamable HTTP at /mcp) or `upstream_server.py stdio`."""
+import os
 import sys
 from typing import Any
 
@@ -31,9 +32,15 @@ async def steps(count: int, ctx: Context) -> str:
 
 
 @server.tool()
-async def nap(seconds: float) -> str:
-    """Sleeps."""
-    await anyio.sleep(seconds)
+async def nap(seconds: float, tag: str = "") -> str:
+    """Sleeps; when cancelled, leaves a marker file named `tag` in $UPSTREAM_MARKERS."""
+    try:
+        await anyio.sleep(seconds)
+    except anyio.get_cancelled_exc_class():
+        if tag and os.environ.get("UPSTREAM_MARKERS"):
+            with open(os.path.join(os.environ["UPSTREAM_MARKERS"], tag), "w") as marker:
+                marker.write("cancelled")
+        raise
     return "rested"
 
 

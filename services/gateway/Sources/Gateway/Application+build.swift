@@ -52,12 +52,7 @@ public func buildApplication(config: GatewayConfig, runtime: ServiceRuntime) asy
     )
     let oidc = config.oidc.map { OIDCVerifier(settings: $0, http: upstreamHTTP, logger: runtime.logger) }
     let router = ServiceApplication.makeRouter(BasicRequestContext.self, settings: config.settings, runtime: runtime)
-    router.add(middleware: CORSMiddleware(
-        allowOrigin: .all,
-        allowHeaders: [.authorization, .contentType, .init("X-API-Key")!, .mcpSessionID, .mcpProtocolVersion, .mcpMethod, .mcpName, .init("Last-Event-ID")!],
-        allowMethods: [.get, .post, .delete, .options],
-        exposedHeaders: ["Mcp-Session-Id", "MCP-Protocol-Version", "WWW-Authenticate"]
-    ))
+    router.add(middleware: CORSPolicy(allowedOrigins: config.corsOrigins))
     WellKnownController(serverName: config.serverName, oidc: oidc, baseURL: baseURL).addRoutes(to: router)
     let dispatcher = MCPDispatcher(
         registry: ToolRegistry(builtins: FixtureTools.enabled(config.fixtureGroups)),

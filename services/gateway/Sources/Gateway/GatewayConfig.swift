@@ -8,6 +8,7 @@ public struct GatewayConfig: ServiceConfiguration {
     static let serverName = ConfigKey("mcp.server_name", env: "TOLLGATE_GATEWAY_SERVER_NAME", .string, default: "tollgate", "serverInfo.name shown to MCP clients.")
     static let instructions = ConfigKey("mcp.instructions", env: "TOLLGATE_GATEWAY_INSTRUCTIONS", .string, default: "Tollgate MCP gateway: built-in fixture tools and federated upstream tools.", "Instructions returned by initialize and server/discover.")
     static let allowedOrigins = ConfigKey("mcp.allowed_origins", env: "TOLLGATE_GATEWAY_ALLOWED_ORIGINS", .list, default: "", "Browser origins allowed to call the MCP endpoint (requests without Origin, and localhost origins, are always allowed). `*` allows any.")
+    static let corsOrigins = ConfigKey("cors.allowed_origins", env: "TOLLGATE_GATEWAY_CORS_ORIGINS", .list, default: "*", "Origins that get CORS headers; `*` (seed 002's default) for any. Tighten in production.")
     static let sessionTTL = ConfigKey("mcp.session_ttl", env: "TOLLGATE_GATEWAY_SESSION_TTL", .duration, default: "1h", "Idle lifetime of a 2025-era session in Redis; every request renews it.")
     static let pageSize = ConfigKey("mcp.page_size", env: "TOLLGATE_GATEWAY_PAGE_SIZE", .int, default: "100", "Items per page of tools/list, resources/list and prompts/list.")
     static let fixtureGroups = ConfigKey("fixtures.groups", env: "TOLLGATE_GATEWAY_FIXTURE_GROUPS", .list, default: "identity,data,failure,streaming", "Enabled built-in fixture tool groups.")
@@ -31,7 +32,7 @@ public struct GatewayConfig: ServiceConfiguration {
 
     public static var configKeys: [ConfigKey] {
         ServiceSettings.keys(for: service) + [
-            serverName, instructions, allowedOrigins, sessionTTL, pageSize, fixtureGroups, allowAnonymous, devAPIKey,
+            serverName, instructions, allowedOrigins, corsOrigins, sessionTTL, pageSize, fixtureGroups, allowAnonymous, devAPIKey,
             staticKeys, keysURL, keyCacheTTL, keyNegativeTTL, publicURL, rateLimit, rateBurst, upstreams, upstreamRefresh,
             oidcIssuer, oidcAudience, oidcAllowedClients, oidcClockSkew, oidcRolesClaim, oidcRoleTools,
         ]
@@ -48,6 +49,7 @@ public struct GatewayConfig: ServiceConfiguration {
     public var serverName: String
     public var instructions: String
     public var allowedOrigins: [String]
+    public var corsOrigins: [String]
     public var sessionTTL: Duration
     public var pageSize: Int
     public var fixtureGroups: [String]
@@ -68,6 +70,7 @@ public struct GatewayConfig: ServiceConfiguration {
         serverName = try reader.string(Self.serverName)
         instructions = try reader.string(Self.instructions)
         allowedOrigins = reader.list(Self.allowedOrigins)
+        corsOrigins = reader.list(Self.corsOrigins)
         sessionTTL = try reader.duration(Self.sessionTTL)
         pageSize = try reader.int(Self.pageSize, in: 1...1000)
         fixtureGroups = reader.list(Self.fixtureGroups)
