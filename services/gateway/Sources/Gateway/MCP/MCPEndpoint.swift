@@ -78,7 +78,7 @@ struct MCPEndpoint: Sendable {
         }
     }
 
-    private func handleRequest(
+    func handleRequest(
         _ request: Request, message: JSONRPCMessage, id: JSONRPCID, era: ProtocolEra, identity: CallerIdentity, accepted: AcceptedTypes
     ) async -> Response {
         let headerPairs = request.headers.map { ($0.name.canonicalName, $0.value) }
@@ -139,7 +139,7 @@ struct MCPEndpoint: Sendable {
 
     /// An SSE answer: notifications as they happen, then the response. When the client goes
     /// away (the 2026-07-28 way to cancel) the running call is cancelled.
-    private func streamingResponse(
+    func streamingResponse(
         _ request: Request, sessionID: String?, work: @escaping @Sendable (@escaping @Sendable (String) async -> Void) async -> String?
     ) -> Response {
         var headers = eventStreamHeaders
@@ -172,93 +172,11 @@ struct MCPEndpoint: Sendable {
         )
     }
 
-    private func handleNotification(_ message: JSONRPCMessage, era: ProtocolEra) async {
+    func handleNotification(_ message: JSONRPCMessage, era: ProtocolEra) async {
         guard message.method == "notifications/cancelled", case .handshake(let session?) = era,
             let requestID = message.params["requestId"].flatMap(JSONRPCID.init)
         else { return }
         await cancellations.cancel(key: CancellationRegistry.key(session: session.id, request: requestID))
-    }
-
-    // MARK: GET and DELETE
-
-    func get(_ request: Request, context: BasicRequestContext) async -> Response {
-        let accepted = AcceptedTypes(request.headers[.accept])
-        if accepted.html, !accepted.eventStream {
-            return Response(status: .found, headers: [.location: "/portal/"])
-        }
-        do {
-            try originPolicy.check(request.headers)
-            guard accepted.eventStream else {
-                throw HTTPLevelError(status: .notAcceptable, error: .invalidRequest("Accept must include text/event-stream"))
-            }
-            let identity = try await authenticate(request)
-            guard let sessionID = request.headers[.mcpSessionID] else {
-                throw HTTPLevelError(status: .methodNotAllowed, error: .invalidRequest("no server-initiated stream without a session"), headers: [.allow: "POST"])
-            }
-            let session = try await loadSession(sessionID, identity: identity)
-            return sessionStream(request, session: session)
-        } catch let error as HTTPLevelError {
-            return errorResponse(error)
-        } catch {
-            return jsonRPCErrorResponse(id: nil, .internalError(), status: .internalServerError, sessionID: nil)
-        }
-    }
-
-    func delete(_ request: Request, context: BasicRequestContext) async -> Response {
-        do {
-            try originPolicy.check(request.headers)
-            let identity = try await authenticate(request)
-            guard let sessionID = request.headers[.mcpSessionID] else {
-                throw HTTPLevelError(status: .methodNotAllowed, error: .invalidRequest("no session to end"), headers: [.allow: "POST"])
-            }
-            do {
-                _ = try await sessions.delete(id: sessionID, subject: identity.subject)
-            } catch {
-                throw error == .notFound
-                    ? HTTPLevelError(status: .notFound, error: .invalidRequest("unknown or expired session"))
-                    : HTTPLevelError(status: .serviceUnavailable, error: .internalError("sessions are unavailable"))
-            }
-            return Response(status: .ok, headers: [.mcpSessionID: sessionID])
-        } catch let error as HTTPLevelError {
-            return errorResponse(error)
-        } catch {
-            return jsonRPCErrorResponse(id: nil, .internalError(), status: .internalServerError, sessionID: nil)
-        }
-    }
-
-    /// The session's server-to-client stream: comments keep it alive; it ends when the client
-    /// leaves, the session is deleted, or the gateway shuts down.
-    private func sessionStream(_ request: Request, session: MCPSession) -> Response {
-        var headers = eventStreamHeaders
-        headers[.mcpSessionID] = session.id
-        let sessions = self.sessions
-        return Response(
-            status: .ok, headers: headers,
-            body: ResponseBody { writer in
-                try await writer.write(ByteBuffer(string: ": connected\n\n"))
-                let (closed, closedContinuation) = AsyncStream<Void>.makeStream()
-                try await request.body.consumeWithInboundCloseHandler { _ in
-                    try await cancelWhenGracefulShutdown {
-                        try await withThrowingTaskGroup(of: Void.self) { group in
-                            group.addTask {
-                                for await _ in closed { return }
-                            }
-                            group.addTask {
-                                while true {
-                                    try await Task.sleep(for: .seconds(15))
-                                    guard (try? await sessions.load(id: session.id, subject: session.subject)) != nil else { return }
-                                }
-                            }
-                            _ = try await group.next()
-                            group.cancelAll()
-                        }
-                    }
-                } onInboundClosed: {
-                    closedContinuation.finish()
-                }
-                try? await writer.finish(nil)
-            }
-        )
     }
 
     // MARK: helpers
@@ -271,7 +189,7 @@ struct MCPEndpoint: Sendable {
 
     /// 2026-07-28 when the request carries the per-request envelope (or asks for discovery);
     /// otherwise a 2025-era request, which needs its session unless it is `initialize`.
-    private func resolveEra(_ message: JSONRPCMessage, headers: HTTPFields, identity: CallerIdentity) async throws -> ProtocolEra {
+    func resolveEra(_ message: JSONRPCMessage, headers: HTTPFields, identity: CallerIdentity) async throws -> ProtocolEra {
         let headerVersion = headers[.mcpProtocolVersion]
         let meta = message.params["_meta"]
         let envelopeVersion = meta?[ProtocolVersion.metaVersionKey]
@@ -319,7 +237,7 @@ struct MCPEndpoint: Sendable {
         }
     }
 
-    private func loadSession(_ id: String, identity: CallerIdentity) async throws -> MCPSession {
+    func loadSession(_ id: String, identity: CallerIdentity) async throws -> MCPSession {
         do {
             return try await sessions.load(id: id, subject: identity.subject)
         } catch {
@@ -329,7 +247,7 @@ struct MCPEndpoint: Sendable {
         }
     }
 
-    private func authenticate(_ request: Request) async throws -> CallerIdentity {
+    func authenticate(_ request: Request) async throws -> CallerIdentity {
         do {
             return try await authenticator.authenticate(request.headers)
         } catch {
@@ -341,7 +259,7 @@ struct MCPEndpoint: Sendable {
         }
     }
 
-    private func enforceRateLimit(_ identity: CallerIdentity) async throws {
+    func enforceRateLimit(_ identity: CallerIdentity) async throws {
         let now = Int64(Date().timeIntervalSince1970 * 1000)
         if case .limited(let seconds) = await rateLimiter.check(identity: identity.subject, nowMilliseconds: now) {
             throw HTTPLevelError(
@@ -352,7 +270,7 @@ struct MCPEndpoint: Sendable {
     }
 
     /// HTTP status of a JSON answer: 2026-07-28 maps protocol errors to 4xx, the 2025 revisions answer 200.
-    private func status(forPayload payload: String, era: ProtocolEra) -> HTTPResponse.Status {
+    func status(forPayload payload: String, era: ProtocolEra) -> HTTPResponse.Status {
         guard era.isModern, payload.contains("\"error\":{\"code\":") else { return .ok }
         for (code, status) in [(-32700, 400), (-32600, 400), (-32602, 400), (-32020, 400), (-32022, 400), (-32601, 404)] as [(Int, Int)]
         where payload.contains("\"error\":{\"code\":\(code),") {
@@ -361,32 +279,32 @@ struct MCPEndpoint: Sendable {
         return .ok
     }
 
-    private var eventStreamHeaders: HTTPFields {
+    var eventStreamHeaders: HTTPFields {
         [.contentType: "text/event-stream", .cacheControl: "no-cache, no-transform", .xAccelBuffering: "no"]
     }
 
-    private func sessionHeaders(_ era: ProtocolEra) -> HTTPFields {
+    func sessionHeaders(_ era: ProtocolEra) -> HTTPFields {
         if case .handshake(let session?) = era { return [.mcpSessionID: session.id] }
         return [:]
     }
 
-    private func jsonResponse(_ payload: String, sessionID: String?, status: HTTPResponse.Status = .ok) -> Response {
+    func jsonResponse(_ payload: String, sessionID: String?, status: HTTPResponse.Status = .ok) -> Response {
         var headers: HTTPFields = [.contentType: "application/json"]
         if let sessionID { headers[.mcpSessionID] = sessionID }
         return Response(status: status, headers: headers, body: .init(byteBuffer: ByteBuffer(string: payload)))
     }
 
-    private func eventStreamResponse(_ payload: String, sessionID: String?) -> Response {
+    func eventStreamResponse(_ payload: String, sessionID: String?) -> Response {
         var headers = eventStreamHeaders
         if let sessionID { headers[.mcpSessionID] = sessionID }
         return Response(status: .ok, headers: headers, body: .init(byteBuffer: ByteBuffer(string: "event: message\ndata: \(payload)\n\n")))
     }
 
-    private func jsonRPCErrorResponse(id: JSONRPCID?, _ error: JSONRPCError, status: HTTPResponse.Status, sessionID: String?) -> Response {
+    func jsonRPCErrorResponse(id: JSONRPCID?, _ error: JSONRPCError, status: HTTPResponse.Status, sessionID: String?) -> Response {
         jsonResponse(JSONRPCEncoder.error(id: id, error), sessionID: sessionID, status: status)
     }
 
-    private func errorResponse(_ error: HTTPLevelError) -> Response {
+    func errorResponse(_ error: HTTPLevelError) -> Response {
         var headers = error.headers
         headers[.contentType] = "application/json"
         return Response(status: error.status, headers: headers, body: .init(byteBuffer: ByteBuffer(string: JSONRPCEncoder.error(id: nil, error.error))))

@@ -227,11 +227,16 @@ final class UpstreamCatalog: Service, Sendable {
         return try await forward(method: "resources/read", params: #"{"uri":\#(JSONValue.string(uri).jsonString)}"#, to: owner)
     }
 
-    private func forward(method: String, params: String, to upstream: Upstream) async throws(JSONRPCError) -> String {
+    /// Sends one request to an upstream and maps transport failures to JSON-RPC errors: a
+    /// timeout is -32001, an unreachable upstream -32000 (and it is withdrawn until it answers).
+    private func forward(
+        method: String, params: String, to upstream: Upstream,
+        onNotification: @escaping @Sendable (String, String) async -> Void = { _, _ in }
+    ) async throws(JSONRPCError) -> String {
         let answer: UpstreamAnswer
         do {
             answer = try await withTimeout(upstream.settings.timeout) {
-                try await upstream.connection.request(method: method, params: params) { _, _ in }
+                try await upstream.connection.request(method: method, params: params, onNotification: onNotification)
             }
         } catch is CancellationError {
             throw JSONRPCError(code: -32800, message: "request cancelled")
@@ -270,34 +275,15 @@ final class UpstreamCatalog: Service, Sendable {
         if let rawArguments { params += #","arguments":\#(rawArguments)"# }
         if let progress { params += #","_meta":{"progressToken":\#(progress.token.jsonString)}"# }
         params += "}"
-        let request = params
-        let answer: UpstreamAnswer
-        do {
-            answer = try await withTimeout(upstream.settings.timeout) {
-                try await upstream.connection.request(method: "tools/call", params: request) { method, raw in
-                    switch method {
-                    case "notifications/progress":
-                        await progress?.send(raw)
-                    case "notifications/tools/list_changed":
-                        self.refreshRequests.yield(upstream.settings.name)
-                    default:
-                        break
-                    }
-                }
+        return try await forward(method: "tools/call", params: params, to: upstream) { method, raw in
+            switch method {
+            case "notifications/progress":
+                await progress?.send(raw)
+            case "notifications/tools/list_changed":
+                self.refreshRequests.yield(upstream.settings.name)
+            default:
+                break
             }
-        } catch is CancellationError {
-            throw JSONRPCError(code: -32800, message: "request cancelled")
-        } catch is TimeoutError {
-            throw JSONRPCError(code: -32001, message: "upstream \(upstream.settings.name) timed out after \(upstream.settings.timeout)")
-        } catch {
-            failures.increment()
-            markUnavailable(upstream.settings.name, reason: "\(error)")
-            refreshRequests.yield(upstream.settings.name)
-            throw JSONRPCError(code: -32000, message: "upstream \(upstream.settings.name) is unavailable")
-        }
-        switch answer {
-        case .result(let raw): return raw
-        case .error(let error): throw error
         }
     }
 }
