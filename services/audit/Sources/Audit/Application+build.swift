@@ -1,16 +1,35 @@
 public import Hummingbird
 import TollgateCore
+import TollgateRedis
 
-/// Builds the audit service: consumes the audit stream, stores and answers audit queries.
+/// Builds the audit service: consumes the audit stream, stores it, answers audit queries.
 /// The executable and the tests both call this.
 public func buildApplication(config: AuditConfig, runtime: ServiceRuntime) async throws -> some ApplicationProtocol {
     let clients = ServiceApplication.Clients(settings: config.settings, logger: runtime.logger)
+    // The consumer blocks in XREADGROUP: its own client, with a reply timeout longer than the block.
+    var consumerRedisSettings = config.settings.redis
+    consumerRedisSettings.poolSize = 2
+    consumerRedisSettings.commandTimeout = config.block + .seconds(10)
+    let consumerRedis = RedisClient(configuration: consumerRedisSettings, logger: runtime.logger)
+    let store = AuditStore(client: clients.postgres, logger: runtime.logger)
+    let partitions = PartitionManager(client: clients.postgres, retentionDays: config.retentionDays, partitionsAhead: config.partitionsAhead, logger: runtime.logger)
+    let consumer = AuditConsumer(
+        redis: consumerRedis,
+        store: store,
+        readiness: runtime.readiness,
+        settings: .init(consumer: config.consumerName, batchSize: config.batchSize, block: config.block, claimIdle: config.claimIdle, maxDeliveries: config.maxDeliveries),
+        logger: runtime.logger,
+        metrics: runtime.metrics
+    )
     let router = ServiceApplication.makeRouter(BasicRequestContext.self, settings: config.settings, runtime: runtime)
+    AuditQueryController(client: clients.postgres, internalToken: config.settings.internalToken).addRoutes(to: router)
     return ServiceApplication.make(
         responder: router.buildResponder(),
         settings: config.settings,
         runtime: runtime,
         clients: clients,
-        migrations: AuditMigrations.all
+        migrations: AuditMigrations.all,
+        services: [consumerRedis, partitions, consumer],
+        extraStartup: { _ = try await partitions.maintain() }
     )
 }

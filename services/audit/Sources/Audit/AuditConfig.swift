@@ -1,14 +1,40 @@
+import Foundation
 public import SharedProto
 public import TollgateCore
 
 /// Configuration of the audit service. Keys: `audit --config-reference`.
 public struct AuditConfig: ServiceConfiguration {
     public static let service = ServiceName.audit
-    public static var configKeys: [ConfigKey] { ServiceSettings.keys(for: service) }
+
+    static let retentionDays = ConfigKey("retention_days", env: "TOLLGATE_AUDIT_RETENTION_DAYS", .int, default: "30", "Days of audit events kept; older daily partitions are dropped.")
+    static let partitionsAhead = ConfigKey("partitions_ahead_days", env: "TOLLGATE_AUDIT_PARTITIONS_AHEAD", .int, default: "7", "Daily partitions created ahead of time.")
+    static let batchSize = ConfigKey("consumer.batch_size", env: "TOLLGATE_AUDIT_BATCH_SIZE", .int, default: "500", "Stream entries read and stored per transaction.")
+    static let block = ConfigKey("consumer.block", env: "TOLLGATE_AUDIT_BLOCK", .duration, default: "1s", "How long one XREADGROUP waits for new entries.")
+    static let claimIdle = ConfigKey("consumer.claim_idle", env: "TOLLGATE_AUDIT_CLAIM_IDLE", .duration, default: "30s", "Entries pending this long with another (dead) consumer are claimed.")
+    static let maxDeliveries = ConfigKey("consumer.max_deliveries", env: "TOLLGATE_AUDIT_MAX_DELIVERIES", .int, default: "5", "Entries delivered more often than this go to the dead-letter stream.")
+    static let consumerName = ConfigKey("consumer.name", env: "TOLLGATE_AUDIT_CONSUMER", .string, default: "", "This process's consumer name in the group; default: host name and pid.")
+
+    public static var configKeys: [ConfigKey] {
+        ServiceSettings.keys(for: service) + [retentionDays, partitionsAhead, batchSize, block, claimIdle, maxDeliveries, consumerName]
+    }
 
     public var settings: ServiceSettings
+    public var retentionDays: Int
+    public var partitionsAhead: Int
+    public var batchSize: Int
+    public var block: Duration
+    public var claimIdle: Duration
+    public var maxDeliveries: Int
+    public var consumerName: String
 
     public init(reader: ConfigReader) throws(ConfigError) {
-        self.settings = try ServiceSettings(service: Self.service, reader: reader)
+        settings = try ServiceSettings(service: Self.service, reader: reader)
+        retentionDays = try reader.int(Self.retentionDays, in: 1...3650)
+        partitionsAhead = try reader.int(Self.partitionsAhead, in: 1...60)
+        batchSize = try reader.int(Self.batchSize, in: 1...2000)
+        block = try reader.duration(Self.block)
+        claimIdle = try reader.duration(Self.claimIdle)
+        maxDeliveries = try reader.int(Self.maxDeliveries, in: 1...1000)
+        consumerName = reader.optionalString(Self.consumerName) ?? "\(ProcessInfo.processInfo.hostName)-\(ProcessInfo.processInfo.processIdentifier)"
     }
 }

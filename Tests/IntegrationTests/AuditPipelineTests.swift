@@ -1,0 +1,193 @@
+import Foundation
+import Hummingbird
+import HummingbirdTesting
+import Logging
+import PostgresNIO
+import SharedProto
+import Testing
+import TollgateCore
+import TollgateRedis
+
+@testable import Audit
+
+/// The audit service's ingest: a real redis-server of its own, the test database, the real app.
+@Suite struct AuditPipelineTests {
+    static let token = "integration-test-internal-token"
+
+    struct Harness {
+        let redis: RedisClient
+        let runtime: ServiceRuntime
+        let tool: String
+
+        func event(_ index: Int, ts: Date = Date()) -> AuditEvent {
+            AuditEvent(
+                timestamp: ts, durationMs: Int64(index), requestID: "r\(index)", userSubject: "apikey:tester", authType: "apikey",
+                toolName: tool, toolGroup: "identity", parameters: #"{"message":"m\#(index)","n":1.0}"#, success: index % 2 == 0,
+                payload: AuditPayload(requestParams: #"{"name":"\#(tool)"}"#, responseResult: #"{"content":[]}"#)
+            )
+        }
+
+        func publish(_ events: [AuditEvent]) async throws {
+            let encoder = WireCoding.encoder()
+            let commands = try events.map { RedisCommand("XADD", [RedisArgument(RedisNames.auditStream), "*", "e", RedisArgument(Array(try encoder.encode($0)))]) }
+            _ = try await redis.pipeline(commands)
+        }
+
+        func storedCount() async throws -> Int {
+            try await TestEnvironment.withClient(try TestEnvironment.roleConfiguration(.audit)) { client in
+                try await client.query("SELECT count(*)::int FROM audit_events WHERE tool_name = \(tool)").collect().first?.decode(Int.self) ?? -1
+            }
+        }
+
+        /// Waits (up to 15 s) until `expected` events of this test are stored.
+        func waitForStored(_ expected: Int) async throws -> Int {
+            var count = 0
+            for _ in 0..<150 {
+                count = try await storedCount()
+                if count >= expected { return count }
+                try await Task.sleep(for: .milliseconds(100))
+            }
+            return count
+        }
+    }
+
+    static func withAuditService(
+        extra: [String: String] = [:],
+        prepare: @Sendable (Harness) async throws -> Void = { _ in },
+        _ body: @Sendable (Harness, any TestClientProtocol) async throws -> Void
+    ) async throws {
+        let server = try RedisServerProcess()
+        var environment = try ServiceApplicationTests.environment(for: .audit)
+        environment["TOLLGATE_REDIS_URL"] = "redis://:\(server.password)@127.0.0.1:\(server.port)/0"
+        environment["TOLLGATE_INTERNAL_TOKEN"] = token
+        environment["TOLLGATE_AUDIT_BLOCK"] = "200ms"
+        environment.merge(extra) { $1 }
+        let config = try AuditConfig(reader: ConfigReader(environment: environment))
+        let runtime = ServiceRuntime(service: .audit, logger: TestEnvironment.logger)
+        let redis = server.client()
+        let tool = "audit-test-\(UUID().uuidString.prefix(8).lowercased())"
+        let harness = Harness(redis: redis, runtime: runtime, tool: tool)
+        try await prepare(harness)
+        try await Audit.buildApplication(config: config, runtime: runtime).test(.live) { client in
+            #expect(try await ServiceApplicationTests.becomesReady(client))
+            try await body(harness, client)
+        }
+        await redis.shutdown()
+        withExtendedLifetime(server) {}
+    }
+
+    @Test func eventsAreStoredOnceAndQueryable() async throws {
+        try await Self.withAuditService { harness, client in
+            let events = (0..<25).map { harness.event($0) }
+            try await harness.publish(events)
+            try await harness.publish(Array(events.prefix(5)))  // redelivered: stored once
+            #expect(try await harness.waitForStored(25) == 25)
+            try await Task.sleep(for: .milliseconds(500))
+            #expect(try await harness.storedCount() == 25)
+
+            let headers: HTTPFields = [.init(InternalAPI.tokenHeader)!: Self.token]
+            try await client.execute(uri: "\(InternalAPI.Audit.events)?tool=\(harness.tool)&success=true&limit=5", method: .get, headers: headers) { response in
+                #expect(response.status == .ok)
+                let body = try JSONSerialization.jsonObject(with: Data(buffer: response.body)) as? [String: Any]
+                #expect(body?["total"] as? Int == 13)
+                #expect((body?["events"] as? [[String: Any]])?.count == 5)
+            }
+            try await client.execute(uri: "\(InternalAPI.Audit.events)/\(events[3].id.uuidString)", method: .get, headers: headers) { response in
+                #expect(response.status == .ok)
+                let body = try JSONSerialization.jsonObject(with: Data(buffer: response.body)) as? [String: Any]
+                #expect(body?["request_id"] as? String == "r3")
+                #expect((body?["payload"] as? [String: Any])?["response_result"] != nil)
+            }
+            try await client.execute(uri: "\(InternalAPI.Audit.events)/not-a-uuid", method: .get, headers: headers) { #expect($0.status == .badRequest) }
+            try await client.execute(uri: "\(InternalAPI.Audit.events)/\(UUID().uuidString)", method: .get, headers: headers) { #expect($0.status == .notFound) }
+            try await client.execute(uri: InternalAPI.Audit.events, method: .get) { #expect($0.status == .unauthorized) }
+        }
+    }
+
+    @Test func poisonEntriesAreDeadLetteredAndIngestContinues() async throws {
+        try await Self.withAuditService { harness, _ in
+            try await harness.redis.send("XADD", RedisArgument(RedisNames.auditStream), "*", "e", "{not an event")
+            try await harness.redis.send("XADD", RedisArgument(RedisNames.auditStream), "*", "other", "field")
+            try await harness.publish([harness.event(1), harness.event(2)])
+            #expect(try await harness.waitForStored(2) == 2)
+            let dead = try await harness.redis.send("XRANGE", RedisArgument(RedisNames.auditDeadLetterStream), "-", "+")
+            let reasons = (dead.array ?? []).compactMap { entry -> String? in
+                let fields = entry.array?[1].array ?? []
+                return fields.count >= 2 ? fields[1].string : nil
+            }
+            #expect(reasons.count == 2)
+            #expect(reasons.contains { $0.hasPrefix("undecodable audit event") })
+            #expect(reasons.contains("entry has no 'e' field"))
+            // Nothing is left pending.
+            let pending = try await harness.redis.send("XPENDING", RedisArgument(RedisNames.auditStream), RedisArgument(RedisNames.auditConsumerGroup))
+            #expect(pending.array?.first?.int == 0)
+        }
+    }
+
+    /// Reads the stream as a consumer that then dies without acknowledging anything.
+    static func leavePendingWithDeadConsumer(_ harness: Harness, _ events: [AuditEvent]) async throws {
+        try await harness.redis.send("XGROUP", "CREATE", RedisArgument(RedisNames.auditStream), RedisArgument(RedisNames.auditConsumerGroup), "0", "MKSTREAM")
+        try await harness.publish(events)
+        let read = try await harness.redis.send(
+            "XREADGROUP", "GROUP", RedisArgument(RedisNames.auditConsumerGroup), "dead-consumer", "COUNT", "100", "STREAMS", RedisArgument(RedisNames.auditStream), ">"
+        )
+        #expect(read.array?.first?.array?[1].array?.count == events.count)
+    }
+
+    @Test func entriesOfADeadConsumerAreClaimed() async throws {
+        let events = (0..<4).map { index in AuditEvent(timestamp: Date(), durationMs: Int64(index), toolName: "claimed", success: true) }
+        try await Self.withAuditService(extra: ["TOLLGATE_AUDIT_CLAIM_IDLE": "1s"], prepare: { harness in
+            var mine = events
+            for index in mine.indices { mine[index].toolName = harness.tool }
+            try await Self.leavePendingWithDeadConsumer(harness, mine)
+        }) { harness, _ in
+            let stored = try await harness.waitForStored(4)
+            #expect(stored == 4)
+            let statistics = harness.runtime.metrics.emitToString()
+            #expect(statistics.contains("tollgate_audit_claimed_total 4"))
+        }
+    }
+
+    @Test func entriesDeliveredTooOftenAreDeadLettered() async throws {
+        try await Self.withAuditService(extra: ["TOLLGATE_AUDIT_CLAIM_IDLE": "1s", "TOLLGATE_AUDIT_MAX_DELIVERIES": "2"], prepare: { harness in
+            try await Self.leavePendingWithDeadConsumer(harness, [harness.event(1)])
+            let pending = try await harness.redis.send("XPENDING", RedisArgument(RedisNames.auditStream), RedisArgument(RedisNames.auditConsumerGroup), "-", "+", "10")
+            let id = try #require(pending.array?.first?.array?.first?.string)
+            for _ in 0..<3 {
+                try await harness.redis.send("XCLAIM", RedisArgument(RedisNames.auditStream), RedisArgument(RedisNames.auditConsumerGroup), "another-dead", "0", RedisArgument(id))
+            }
+        }) { harness, _ in
+            var reasons: [String] = []
+            for _ in 0..<100 where reasons.isEmpty {
+                let dead = try await harness.redis.send("XRANGE", RedisArgument(RedisNames.auditDeadLetterStream), "-", "+")
+                reasons = (dead.array ?? []).compactMap { $0.array?[1].array?[1].string }
+                try await Task.sleep(for: .milliseconds(100))
+            }
+            #expect(reasons == ["delivered 4 times without being stored"])
+            #expect(try await harness.storedCount() == 0)
+        }
+    }
+
+    @Test func retentionDropsOldPartitionsAndKeepsRecentOnes() async throws {
+        try await TestEnvironment.withClient(try TestEnvironment.roleConfiguration(.audit)) { client in
+            try await Migrator(schema: "audit", migrations: AuditMigrations.all, logger: TestEnvironment.logger).run(on: client)
+            let manager = PartitionManager(client: client, retentionDays: 30, partitionsAhead: 2, logger: TestEnvironment.logger)
+            let old = Date().addingTimeInterval(-45 * 86_400)
+            let created = try await manager.maintain(now: old).created
+            let oldName = "audit_events_p\(PartitionManager.stamp(old))"
+            let exists = try await client.query("SELECT to_regclass(\(oldName)) IS NOT NULL").collect().first?.decode(Bool.self) == true
+            #expect(created.contains(oldName) || exists)
+            let tool = "retention-\(UUID().uuidString.prefix(8).lowercased())"
+            let store = AuditStore(client: client, logger: TestEnvironment.logger)
+            try await store.insert([
+                AuditEvent(timestamp: old, durationMs: 1, toolName: tool, success: true),
+                AuditEvent(timestamp: Date(), durationMs: 1, toolName: tool, success: true),
+                AuditEvent(timestamp: Date().addingTimeInterval(-400 * 86_400), durationMs: 1, toolName: tool, success: true),
+            ])
+            let dropped = try await manager.maintain().dropped
+            #expect(dropped.contains(oldName))
+            let remaining = try await client.query("SELECT count(*)::int FROM audit_events WHERE tool_name = \(tool)").collect().first?.decode(Int.self)
+            #expect(remaining == 1)
+        }
+    }
+}

@@ -1,0 +1,106 @@
+import Foundation
+import Hummingbird
+import PostgresNIO
+import SharedProto
+import TollgateCore
+
+/// The audit query API (internal token). This first part answers the indexed filters:
+/// `GET /internal/v1/audit/events?tool=&user=&session=&success=&from=&to=&limit=&offset=`
+/// → `{"events": [...], "total": N}`, and `GET /internal/v1/audit/events/{id}` with its payload.
+struct AuditQueryController: Sendable {
+    let client: PostgresClient
+    let internalToken: String
+
+    static let eventJSON = """
+        jsonb_build_object('id', e.id, 'timestamp', e.ts, 'duration_ms', e.duration_ms, 'request_id', e.request_id,
+            'session_id', e.session_id, 'user_subject', e.user_subject, 'user_email', e.user_email, 'auth_type', e.auth_type,
+            'api_key_name', e.api_key_name, 'tool_name', e.tool_name, 'tool_group', e.tool_group, 'parameters', e.parameters,
+            'success', e.success, 'error_message', e.error_message, 'error_category', e.error_category,
+            'request_chars', e.request_chars, 'response_chars', e.response_chars, 'content_blocks', e.content_blocks,
+            'transport', e.transport, 'source', e.source, 'remote_addr', e.remote_addr, 'user_agent', e.user_agent,
+            'trace_id', e.trace_id)
+        """
+
+    func addRoutes(to router: Router<BasicRequestContext>) {
+        let group = router.group(RouterPath(InternalAPI.Audit.events)).add(middleware: InternalTokenMiddleware(token: internalToken))
+        group.get { request, context in try await list(request, context: context) }
+        group.get("{id}") { request, context in try await event(request, context: context) }
+    }
+
+    private func list(_ request: Request, context: BasicRequestContext) async throws -> Response {
+        let query = request.uri.queryParameters
+        let limit = try Self.int(query.get("limit"), name: "limit", default: 50, range: 1...1000)
+        let offset = try Self.int(query.get("offset"), name: "offset", default: 0, range: 0...1_000_000)
+        let from = try Self.date(query.get("from"), name: "from")
+        let to = try Self.date(query.get("to"), name: "to")
+        var success: Bool?
+        switch query.get("success") {
+        case nil, "": success = nil
+        case "true": success = true
+        case "false": success = false
+        default: throw HTTPError(.badRequest, message: "success must be true or false")
+        }
+        let sql: PostgresQuery = """
+            SELECT \(unescaped: Self.eventJSON)::text, count(*) OVER ()
+            FROM audit_events e
+            WHERE (\(query.get("tool"))::text IS NULL OR e.tool_name = \(query.get("tool")))
+              AND (\(query.get("user"))::text IS NULL OR e.user_subject = \(query.get("user")))
+              AND (\(query.get("session"))::text IS NULL OR e.session_id = \(query.get("session")))
+              AND (\(success)::boolean IS NULL OR e.success = \(success))
+              AND (\(from)::timestamptz IS NULL OR e.ts >= \(from))
+              AND (\(to)::timestamptz IS NULL OR e.ts < \(to))
+            ORDER BY e.ts DESC, e.id
+            LIMIT \(limit) OFFSET \(offset)
+            """
+        var events: [String] = []
+        var total = 0
+        for try await (json, count) in try await client.query(sql, logger: context.logger).decode((String, Int).self) {
+            events.append(json)
+            total = count
+        }
+        if events.isEmpty, offset > 0 {
+            let countQuery: PostgresQuery = "SELECT count(*) FROM audit_events"
+            total = try await client.query(countQuery, logger: context.logger).collect().first?.decode(Int.self) ?? 0
+        }
+        return Self.json("{\"events\":[\(events.joined(separator: ","))],\"total\":\(total)}")
+    }
+
+    private func event(_ request: Request, context: BasicRequestContext) async throws -> Response {
+        let text = try context.parameters.require("id")
+        guard let id = UUID(uuidString: text) else { throw HTTPError(.badRequest, message: "id must be a UUID") }
+        let sql: PostgresQuery = """
+            SELECT (\(unescaped: Self.eventJSON) || jsonb_build_object('payload', (
+                SELECT jsonb_build_object('jsonrpc_method', p.jsonrpc_method, 'request_params', p.request_params,
+                    'request_size_bytes', p.request_size_bytes, 'request_truncated', p.request_truncated,
+                    'request_headers', p.request_headers, 'request_remote_addr', p.request_remote_addr,
+                    'response_result', p.response_result, 'response_error', p.response_error,
+                    'response_size_bytes', p.response_size_bytes, 'response_truncated', p.response_truncated,
+                    'notifications', p.notifications, 'notifications_truncated', p.notifications_truncated,
+                    'replayed_from', p.replayed_from)
+                FROM audit_payloads p WHERE p.event_id = e.id AND p.ts = e.ts)))::text
+            FROM audit_events e WHERE e.id = \(id)
+            """
+        guard let json = try await client.query(sql, logger: context.logger).collect().first?.decode(String.self) else {
+            throw HTTPError(.notFound, message: "no audit event \(id.uuidString.lowercased())")
+        }
+        return Self.json(json)
+    }
+
+    private static func json(_ text: String) -> Response {
+        Response(status: .ok, headers: [.contentType: "application/json"], body: .init(byteBuffer: ByteBuffer(string: text)))
+    }
+
+    private static func int(_ text: String?, name: String, default fallback: Int, range: ClosedRange<Int>) throws -> Int {
+        guard let text, !text.isEmpty else { return fallback }
+        guard let value = Int(text), range.contains(value) else {
+            throw HTTPError(.badRequest, message: "\(name) must be an integer in \(range.lowerBound)...\(range.upperBound)")
+        }
+        return value
+    }
+
+    private static func date(_ text: String?, name: String) throws -> Date? {
+        guard let text, !text.isEmpty else { return nil }
+        guard let date = WireCoding.parseDate(text) else { throw HTTPError(.badRequest, message: "\(name) must be an RFC 3339 time") }
+        return date
+    }
+}
