@@ -29,6 +29,7 @@ import TollgateCore
         router.get("/throttled") { _, _ -> String in throw Throttled() }
         router.get("/explode") { _, _ -> String in throw DatabaseExploded() }
         router.get("/http-error") { _, _ -> String in throw HTTPError(.badRequest, message: "limit must be 1..1000") }
+        router.get("/id") { _, context -> String in context.id }
         return Application(router: router)
     }
 
@@ -108,6 +109,10 @@ import TollgateCore
             }
             try await client.execute(uri: "/healthz", method: .get, headers: [.init("X-Request-Id")!: "a b\"c"]) { response in
                 #expect(response.headers[.init("X-Request-Id")!] != "a b\"c")
+            }
+            // Handlers can read the effective id through Hummingbird's context.id.
+            try await client.execute(uri: "/id", method: .get, headers: [.init("X-Request-Id")!: "from-caller"]) { response in
+                #expect(String(buffer: response.body) == "from-caller")
             }
         }
     }

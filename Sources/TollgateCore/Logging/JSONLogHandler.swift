@@ -35,7 +35,8 @@ public struct JSONLogHandler: LogHandler {
         Self.appendString(label, to: &line)
         line += ",\"msg\":"
         Self.appendString(event.message.description, to: &line)
-        for (key, value) in merged.sorted(by: { $0.key < $1.key }) {
+        // `hb.request.id` duplicates `request_id` (RequestIDMiddleware sets both).
+        for (key, value) in merged.sorted(by: { $0.key < $1.key }) where key != "hb.request.id" {
             line += ","
             Self.appendString(key, to: &line)
             line += ":"

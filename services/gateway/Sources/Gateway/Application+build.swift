@@ -60,7 +60,11 @@ public func buildApplication(config: GatewayConfig, runtime: ServiceRuntime) asy
         serverName: config.serverName, serverVersion: TollgateVersion.current, instructions: config.instructions,
         pageSize: config.pageSize, logger: runtime.logger, metrics: runtime.metrics
     )
-    InvokeController(dispatcher: dispatcher, internalToken: config.settings.internalToken, maxBodyBytes: config.settings.maxBodyBytes).addRoutes(to: router)
+    let publisher = config.auditEnabled
+        ? AuditPublisher(redis: clients.redis, settings: .init(capacity: config.auditQueueCapacity, spoolPath: config.auditSpoolPath), logger: runtime.logger, metrics: runtime.metrics)
+        : nil
+    let audit = AuditRecorder(publisher: publisher, redactor: Redactor(keys: config.redactKeys), maxPayloadBytes: config.maxPayloadBytes)
+    InvokeController(dispatcher: dispatcher, audit: audit, internalToken: config.settings.internalToken, maxBodyBytes: config.settings.maxBodyBytes).addRoutes(to: router)
     MCPEndpoint(
         dispatcher: dispatcher,
         authenticator: Authenticator(staticKeys: config.staticKeys, keyCache: keyCache, allowAnonymous: config.allowAnonymous, oidc: oidc, logger: runtime.logger),
@@ -68,6 +72,7 @@ public func buildApplication(config: GatewayConfig, runtime: ServiceRuntime) asy
         rateLimiter: RateLimiter(redis: clients.redis, perSecond: config.rateLimitPerSecond, burst: config.rateLimitBurst, logger: runtime.logger, metrics: runtime.metrics),
         cancellations: cancellations,
         originPolicy: OriginPolicy(allowed: config.allowedOrigins),
+        audit: audit,
         maxBodyBytes: config.settings.maxBodyBytes,
         resourceMetadataURL: { "\(baseURL($0))/.well-known/oauth-protected-resource" },
         logger: runtime.logger
@@ -79,6 +84,6 @@ public func buildApplication(config: GatewayConfig, runtime: ServiceRuntime) asy
         runtime: runtime,
         clients: clients,
         migrations: GatewayMigrations.all,
-        services: [keyCache, cancellations, upstreams]
+        services: [keyCache, cancellations, upstreams] + (publisher.map { [$0] } ?? [])
     )
 }

@@ -20,6 +20,11 @@ public struct GatewayConfig: ServiceConfiguration {
     static let keyNegativeTTL = ConfigKey("auth.key_negative_cache_ttl", env: "TOLLGATE_GATEWAY_KEY_NEGATIVE_TTL", .duration, default: "5s", "How long a refused key is remembered.")
     static let publicURL = ConfigKey("http.public_url", env: "TOLLGATE_GATEWAY_PUBLIC_URL", .string, default: "", "External base URL (for resource metadata); default: from the request's Host.")
     static let rateLimit = ConfigKey("rate_limit.per_second", env: "TOLLGATE_GATEWAY_RATE_LIMIT", .int, default: "50", "Sustained requests per second per identity (token bucket in Redis, shared by replicas); 0 disables.")
+    static let auditEnabled = ConfigKey("audit.enabled", env: "TOLLGATE_GATEWAY_AUDIT", .bool, default: "true", "Publish an audit event for every tool call and authentication failure.")
+    static let auditQueue = ConfigKey("audit.queue_capacity", env: "TOLLGATE_GATEWAY_AUDIT_QUEUE", .int, default: "100000", "Events held in memory before they go to the spool file.")
+    static let auditSpool = ConfigKey("audit.spool_path", env: "TOLLGATE_GATEWAY_AUDIT_SPOOL", .string, default: "", "Where events wait while Redis is unavailable (JSON lines); default /tmp/tollgate-gateway-<port>.audit-spool. Put it on a volume in containers.")
+    static let redactKeys = ConfigKey("audit.redact_keys", env: "TOLLGATE_GATEWAY_REDACT_KEYS", .list, default: Redactor.defaultKeys.joined(separator: ","), "Argument keys whose values are stored as [redacted] (case-insensitive, any depth).")
+    static let maxPayloadBytes = ConfigKey("audit.max_payload_bytes", env: "TOLLGATE_GATEWAY_MAX_PAYLOAD_BYTES", .int, default: "65536", "Largest captured request or response; larger ones are truncated and flagged.")
     static let oidcIssuer = ConfigKey("auth.oidc.issuer", env: "TOLLGATE_OIDC_ISSUER", .string, default: "", "OIDC issuer URL; empty disables bearer JWTs. Its discovery document and JWKS are fetched and cached.")
     static let oidcAudience = ConfigKey("auth.oidc.audience", env: "TOLLGATE_OIDC_AUDIENCE", .string, default: "tollgate", "Audience a token's `aud` must contain.")
     static let oidcAllowedClients = ConfigKey("auth.oidc.allowed_clients", env: "TOLLGATE_OIDC_ALLOWED_CLIENTS", .list, default: "", "When set, `azp`/`client_id` must be one of these.")
@@ -35,6 +40,7 @@ public struct GatewayConfig: ServiceConfiguration {
             serverName, instructions, allowedOrigins, corsOrigins, sessionTTL, pageSize, fixtureGroups, allowAnonymous, devAPIKey,
             staticKeys, keysURL, keyCacheTTL, keyNegativeTTL, publicURL, rateLimit, rateBurst, upstreams, upstreamRefresh,
             oidcIssuer, oidcAudience, oidcAllowedClients, oidcClockSkew, oidcRolesClaim, oidcRoleTools,
+            auditEnabled, auditQueue, auditSpool, redactKeys, maxPayloadBytes,
         ]
     }
 
@@ -63,6 +69,11 @@ public struct GatewayConfig: ServiceConfiguration {
     public var rateLimitBurst: Int
     var upstreams: [UpstreamSettings]
     var oidc: OIDCSettings?
+    public var auditEnabled: Bool
+    public var auditQueueCapacity: Int
+    public var auditSpoolPath: String
+    public var redactKeys: [String]
+    public var maxPayloadBytes: Int
     public var upstreamRefreshInterval: Duration
 
     public init(reader: ConfigReader) throws(ConfigError) {
@@ -98,6 +109,11 @@ public struct GatewayConfig: ServiceConfiguration {
         rateLimitBurst = try reader.int(Self.rateBurst, in: 1...10_000_000)
         upstreams = try UpstreamSettings.parse(try reader.structured(Self.upstreams))
         upstreamRefreshInterval = try reader.duration(Self.upstreamRefresh)
+        auditEnabled = try reader.bool(Self.auditEnabled)
+        auditQueueCapacity = try reader.int(Self.auditQueue, in: 1...10_000_000)
+        auditSpoolPath = reader.optionalString(Self.auditSpool) ?? "/tmp/tollgate-gateway-\(settings.port).audit-spool"
+        redactKeys = reader.list(Self.redactKeys)
+        maxPayloadBytes = try reader.int(Self.maxPayloadBytes, in: 256...(64 << 20))
         if let issuer = reader.optionalString(Self.oidcIssuer) {
             guard issuer.hasPrefix("https://") || issuer.hasPrefix("http://") else { throw ConfigError("auth.oidc.issuer must be a URL") }
             var roleTools: [String: [String]] = [:]

@@ -1,3 +1,4 @@
+import Foundation
 import Hummingbird
 import MCPCore
 import SharedProto
@@ -11,6 +12,7 @@ import TollgateCore
 /// arguments, 502 when the tool answers with a protocol error.
 struct InvokeController: Sendable {
     let dispatcher: MCPDispatcher
+    let audit: AuditRecorder
     let internalToken: String
     let maxBodyBytes: Int
 
@@ -58,7 +60,14 @@ struct InvokeController: Sendable {
             params: (try? JSONParser.parse(params)) ?? .object([]), rawParams: Array(params.utf8)[...]
         )
         let headers = request.headers.map { ($0.name.canonicalName, $0.value) }
+        let replayedFrom = value("replayed_from")?.stringValue.flatMap(UUID.init(uuidString:))
+        let call = AuditRecorder.Call(
+            toolName: tool, toolGroup: dispatcher.group(of: tool), params: (try? JSONParser.parse(params)) ?? .object([]),
+            identity: identity, headers: headers, requestID: context.id,
+            source: source, replayedFrom: replayedFrom
+        )
         let outcome: Result<String, JSONRPCError>
+        defer { audit.toolCall(call, outcome: outcome, notifications: []) }
         do {
             outcome = .success(try await dispatcher.dispatch(message, era: .handshake(session: nil), context: ToolCallContext(identity: identity, headers: headers, progress: nil)))
         } catch {

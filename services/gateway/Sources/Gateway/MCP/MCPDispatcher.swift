@@ -34,6 +34,11 @@ struct MCPDispatcher: Sendable {
         ["tools": ["listChanged": true], "resources": ["listChanged": false, "subscribe": false], "prompts": ["listChanged": false]]
     }
 
+    /// The audit trail's tool group: the fixture group, or the upstream's name.
+    func group(of tool: String) -> String? {
+        registry.tool(named: tool)?.definition.group ?? upstreams.tool(named: tool)?.0.upstream
+    }
+
     /// Whether a call to `tool` should be answered as a stream that notices the client leaving.
     func isLongRunning(_ tool: String) -> Bool {
         ToolRegistry.longRunning.contains(tool) || upstreams.tool(named: tool) != nil

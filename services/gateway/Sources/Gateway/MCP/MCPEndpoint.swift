@@ -5,6 +5,8 @@ import Logging
 import MCPCore
 import NIOCore
 import ServiceLifecycle
+import SharedProto
+import Synchronization
 
 /// The Streamable HTTP transport at `/` and `/mcp`: POST (JSON or SSE answers), GET (the
 /// session's server-to-client stream), DELETE (end a session), for the 2025 revisions
@@ -16,6 +18,7 @@ struct MCPEndpoint: Sendable {
     let rateLimiter: RateLimiter
     let cancellations: CancellationRegistry
     let originPolicy: OriginPolicy
+    let audit: AuditRecorder
     let maxBodyBytes: Int
     let resourceMetadataURL: @Sendable (Request) -> String
     let logger: Logger
@@ -66,7 +69,8 @@ struct MCPEndpoint: Sendable {
                 await handleNotification(message, era: era)
                 return Response(status: .accepted, headers: sessionHeaders(era))
             case .request(let id):
-                return await handleRequest(request, message: message, id: id, era: era, identity: identity, accepted: accepted)
+                let requestID = context.id
+                return await handleRequest(request, message: message, id: id, era: era, identity: identity, accepted: accepted, requestID: requestID)
             }
         } catch let error as HTTPLevelError {
             var headers = error.headers
@@ -79,7 +83,8 @@ struct MCPEndpoint: Sendable {
     }
 
     func handleRequest(
-        _ request: Request, message: JSONRPCMessage, id: JSONRPCID, era: ProtocolEra, identity: CallerIdentity, accepted: AcceptedTypes
+        _ request: Request, message: JSONRPCMessage, id: JSONRPCID, era: ProtocolEra, identity: CallerIdentity, accepted: AcceptedTypes,
+        requestID: String
     ) async -> Response {
         let headerPairs = request.headers.map { ($0.name.canonicalName, $0.value) }
         let progressToken = message.params["_meta"]?["progressToken"]
@@ -107,26 +112,49 @@ struct MCPEndpoint: Sendable {
         if case .handshake(let session?) = era { sessionID = session.id } else { sessionID = nil }
         let cancelKey = sessionID.map { CancellationRegistry.key(session: $0, request: id) }
 
+        let auditCall = toolName.map { name in
+            AuditRecorder.Call(
+                toolName: name, toolGroup: dispatcher.group(of: name),
+                params: .object((message.params.objectValue ?? []).filter { $0.0 != "_meta" }),
+                identity: identity, headers: headerPairs, sessionID: sessionID, requestID: requestID
+            )
+        }
+        let audit = self.audit
+
         @Sendable func run(notify: (@Sendable (String) async -> Void)?) async -> String? {
-            let progress = notify.flatMap { send in progressToken.map { ProgressReporter(token: $0, send: send) } }
-            let context = ToolCallContext(identity: identity, headers: headerPairs, progress: progress)
-            do {
-                let result: String
-                if let cancelKey {
-                    result = try await cancellations.run(key: cancelKey) { try await dispatcher.dispatch(message, era: era, context: context) }
-                } else {
-                    result = try await dispatcher.dispatch(message, era: era, context: context)
+            let notifications = NotificationLog()
+            var recordingNotify: (@Sendable (String) async -> Void)?
+            if let notify {
+                recordingNotify = { @Sendable json in
+                    notifications.append(json)
+                    await notify(json)
                 }
-                return JSONRPCEncoder.result(id: id, json: result)
+            }
+            let progress = recordingNotify.flatMap { send in progressToken.map { ProgressReporter(token: $0, send: send) } }
+            let context = ToolCallContext(identity: identity, headers: headerPairs, progress: progress)
+            let outcome: Result<String, JSONRPCError>
+            do {
+                if let cancelKey {
+                    outcome = .success(try await cancellations.run(key: cancelKey) { try await dispatcher.dispatch(message, era: era, context: context) })
+                } else {
+                    outcome = .success(try await dispatcher.dispatch(message, era: era, context: context))
+                }
             } catch let error as JSONRPCError {
+                outcome = .failure(error)
+            } catch is CancellationError {
+                dispatcher.toolCallsCancelled.increment()
+                outcome = .failure(JSONRPCError(code: -32800, message: "request cancelled"))
+            } catch {
+                outcome = .failure(.internalError())
+            }
+            if let auditCall { audit.toolCall(auditCall, outcome: outcome, notifications: notifications.entries) }
+            switch outcome {
+            case .success(let result):
+                return JSONRPCEncoder.result(id: id, json: result)
+            case .failure(let error):
                 // A cancelled request gets no answer on a stream (the client stopped waiting).
                 if error.code == -32800, notify != nil { return nil }
                 return JSONRPCEncoder.error(id: id, error)
-            } catch is CancellationError {
-                dispatcher.toolCallsCancelled.increment()
-                return notify == nil ? JSONRPCEncoder.error(id: id, JSONRPCError(code: -32800, message: "request cancelled")) : nil
-            } catch {
-                return JSONRPCEncoder.error(id: id, .internalError())
             }
         }
 
@@ -254,6 +282,10 @@ struct MCPEndpoint: Sendable {
             if error == .unavailable {
                 throw HTTPLevelError(status: .serviceUnavailable, error: .internalError(AuthenticationFailure.unavailable.message), headers: [.retryAfter: "1"])
             }
+            audit.authenticationFailure(
+                reason: error.message, headers: request.headers.map { ($0.name.canonicalName, $0.value) },
+                requestID: request.headers[.init(InternalAPI.requestIDHeader)!]
+            )
             let challenge = "Bearer realm=\"tollgate\", resource_metadata=\"\(resourceMetadataURL(request))\""
             throw HTTPLevelError(status: .unauthorized, error: JSONRPCError(code: -32001, message: error.message), headers: [.wwwAuthenticate: challenge])
         }
@@ -309,4 +341,21 @@ struct MCPEndpoint: Sendable {
         headers[.contentType] = "application/json"
         return Response(status: error.status, headers: headers, body: .init(byteBuffer: ByteBuffer(string: JSONRPCEncoder.error(id: nil, error.error))))
     }
+}
+
+/// The notifications sent during one call, for its audit payload (bounded).
+final class NotificationLog: Sendable {
+    private let items = Mutex<[JSONValue]>([])
+
+    func append(_ json: String) {
+        guard let message = try? JSONParser.parse(json) else { return }
+        let entry: JSONValue = [
+            "ts": .string(WireCoding.formatDate(Date())),
+            "method": message["method"] ?? .null,
+            "params": message["params"] ?? .null,
+        ]
+        items.withLock { if $0.count < 1000 { $0.append(entry) } }
+    }
+
+    var entries: [JSONValue] { items.withLock { $0 } }
 }

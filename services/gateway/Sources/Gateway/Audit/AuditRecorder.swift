@@ -1,0 +1,151 @@
+import Foundation
+import MCPCore
+import SharedProto
+
+/// Builds the audit event of each tool call and authentication failure and hands it to the
+/// publisher (which never blocks). Arguments are redacted; payloads are bounded by
+/// `maxPayloadBytes` (a larger part is stored as a truncated JSON string, flagged).
+struct AuditRecorder: Sendable {
+    let publisher: AuditPublisher?
+    let redactor: Redactor
+    let maxPayloadBytes: Int
+
+    /// What is known about a call when it starts.
+    struct Call: Sendable {
+        var started = ContinuousClock.now
+        var startedAt = Date()
+        var toolName: String
+        var toolGroup: String?
+        var params: JSONValue
+        var identity: CallerIdentity
+        var headers: [(String, String)]
+        var sessionID: String?
+        var requestID: String?
+        var source = "mcp"
+        var replayedFrom: UUID?
+    }
+
+    /// Records a finished call: `outcome` is the raw result, or the JSON-RPC error.
+    func toolCall(_ call: Call, outcome: Result<String, JSONRPCError>, notifications: [JSONValue]) {
+        guard let publisher else { return }
+        let elapsed = ContinuousClock.now - call.started
+        let redactedParams = redactor.redact(call.params)
+        var success = true
+        var errorMessage: String?
+        var errorCategory: String?
+        var contentBlocks: Int?
+        var responseResult: String?
+        var responseError: String?
+        var responseChars = 0
+        switch outcome {
+        case .success(let raw):
+            responseChars = raw.count
+            let result = try? JSONParser.parse(raw)
+            contentBlocks = result?["content"]?.arrayValue?.count
+            if result?["isError"]?.boolValue == true {
+                success = false
+                errorCategory = result?["structuredContent"]?["category"]?.stringValue ?? "tool"
+                errorMessage = result?["content"]?.arrayValue?.first?["text"]?.stringValue.map { String($0.prefix(1024)) }
+            }
+            responseResult = raw
+        case .failure(let error):
+            success = false
+            errorMessage = String(error.message.prefix(1024))
+            errorCategory = error.data?["category"]?.stringValue ?? Self.category(of: error.code)
+            responseError = error.json
+            responseChars = responseError?.count ?? 0
+        }
+        let paramsText = redactedParams.jsonString
+        let (request, requestTruncated) = bounded(paramsText)
+        let (response, responseTruncated) = bounded(responseResult ?? "")
+        let (errorPart, _) = bounded(responseError ?? "")
+        let (notificationsText, notificationsTruncated) = bounded(JSONValue.array(notifications).jsonString)
+        let event = AuditEvent(
+            timestamp: call.startedAt,
+            durationMs: Int64(elapsed.components.seconds * 1000 + elapsed.components.attoseconds / 1_000_000_000_000_000),
+            requestID: call.requestID,
+            sessionID: call.sessionID,
+            userSubject: call.identity.subject,
+            userEmail: call.identity.email,
+            authType: call.identity.authType.rawValue,
+            apiKeyName: call.identity.apiKeyName,
+            toolName: call.toolName,
+            toolGroup: call.toolGroup,
+            parameters: (redactedParams["arguments"] ?? .object([])).jsonString,
+            success: success,
+            errorMessage: errorMessage,
+            errorCategory: errorCategory,
+            requestChars: paramsText.count,
+            responseChars: responseChars,
+            contentBlocks: contentBlocks,
+            source: call.source,
+            remoteAddr: Self.remoteAddress(call.headers),
+            userAgent: call.headers.first { $0.0 == "user-agent" }?.1,
+            traceID: Self.traceID(call.headers),
+            payload: AuditPayload(
+                requestParams: request,
+                requestSizeBytes: paramsText.utf8.count,
+                requestTruncated: requestTruncated,
+                requestHeaders: Redactor.headers(call.headers).jsonString,
+                requestRemoteAddr: Self.remoteAddress(call.headers),
+                responseResult: responseResult == nil ? nil : response,
+                responseError: responseError == nil ? nil : errorPart,
+                responseSizeBytes: responseChars,
+                responseTruncated: responseTruncated,
+                notifications: notifications.isEmpty ? nil : notificationsText,
+                notificationsTruncated: notificationsTruncated,
+                replayedFrom: call.replayedFrom
+            )
+        )
+        publisher.publish(event)
+    }
+
+    /// Records a refused credential (no tool ran).
+    func authenticationFailure(reason: String, headers: [(String, String)], requestID: String?) {
+        guard let publisher else { return }
+        publisher.publish(
+            AuditEvent(
+                timestamp: Date(), durationMs: 0, requestID: requestID, toolName: "(authentication)", success: false,
+                errorMessage: reason, errorCategory: "auth", remoteAddr: Self.remoteAddress(headers),
+                userAgent: headers.first { $0.0 == "user-agent" }?.1, traceID: Self.traceID(headers),
+                payload: AuditPayload(jsonrpcMethod: nil, requestHeaders: Redactor.headers(headers).jsonString, requestRemoteAddr: Self.remoteAddress(headers))
+            )
+        )
+    }
+
+    /// A JSON text no longer than the limit: as is, or as a JSON string of its prefix.
+    private func bounded(_ json: String) -> (String, Bool) {
+        guard json.utf8.count > maxPayloadBytes else { return (json, false) }
+        return (JSONValue.string(String(decoding: json.utf8.prefix(maxPayloadBytes), as: UTF8.self)).jsonString, true)
+    }
+
+    static func category(of code: Int) -> String {
+        switch code {
+        case -32602: "invalid_params"
+        case -32601: "method_not_found"
+        case -32000: "upstream_unavailable"
+        case -32001: "timeout"
+        case -32800: "cancelled"
+        default: "protocol"
+        }
+    }
+
+    static func remoteAddress(_ headers: [(String, String)]) -> String? {
+        if let forwarded = headers.first(where: { $0.0 == "x-forwarded-for" })?.1 {
+            return forwarded.split(separator: ",").first.map { $0.trimmingCharacters(in: .whitespaces) }
+        }
+        return headers.first { $0.0 == "x-real-ip" }?.1
+    }
+
+    /// The W3C trace id of `traceparent`, or a new one.
+    static func traceID(_ headers: [(String, String)]) -> String {
+        if let parent = headers.first(where: { $0.0 == "traceparent" })?.1 {
+            let parts = parent.split(separator: "-")
+            if parts.count == 4, parts[1].count == 32, parts[1].allSatisfy(\.isHexDigit), parts[1] != String(repeating: "0", count: 32) {
+                return String(parts[1]).lowercased()
+            }
+        }
+        var generator = SystemRandomNumberGenerator()
+        return (0..<2).map { _ in String(generator.next() as UInt64, radix: 16).leftPadded(to: 16) }.joined()
+    }
+}
