@@ -175,6 +175,8 @@ public final class RedisClient: Service, Sendable {
                 state.nextAttempt = .now + state.backoff
                 return state.backoff
             }
+            // Only when the backoff starts over or reaches its ceiling: not once per command.
+            guard backoff == configuration.minimumBackoff || backoff == configuration.maximumBackoff else { throw error }
             logger.warning(
                 "redis connect failed",
                 metadata: ["error": "\(error)", "redis.url": "\(configuration.url.redacted)", "redis.backoff": "\(backoff)"]

@@ -5,6 +5,7 @@ import os
 import signal
 import socket
 import subprocess
+import tempfile
 import time
 
 import httpx
@@ -60,15 +61,15 @@ class ServiceProcess:
         self.env = env
         self.port = int(env.get(f"{prefix(name)}_PORT", "0"))
         self.url = f"http://127.0.0.1:{self.port}"
-        self.process = subprocess.Popen(
-            [os.path.join(bin_dir, name)], env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True
-        )
+        # stderr goes to a file: a pipe nobody reads fills up and blocks the service's logging.
+        self.log = tempfile.TemporaryFile(mode="w+")
+        self.process = subprocess.Popen([os.path.join(bin_dir, name)], env=env, stdout=subprocess.DEVNULL, stderr=self.log, text=True)
 
     def wait_ready(self, timeout: float = 60) -> None:
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             if self.process.poll() is not None:
-                raise AssertionError(f"{self.name} exited with {self.process.returncode}: {self.process.stderr.read()}")
+                raise AssertionError(f"{self.name} exited with {self.process.returncode}: {self.stderr()}")
             try:
                 if httpx.get(f"{self.url}/readyz", timeout=1).status_code == 200:
                     return
@@ -83,8 +84,12 @@ class ServiceProcess:
     def wait(self, timeout: float = 30) -> int:
         return self.process.wait(timeout=timeout)
 
+    def stderr(self) -> str:
+        self.log.seek(0)
+        return self.log.read()
+
     def log_lines(self) -> list:
-        return [json.loads(line) for line in self.process.stderr.read().splitlines() if line.strip()]
+        return [json.loads(line) for line in self.stderr().splitlines() if line.strip()]
 
     def kill(self) -> None:
         if self.process.poll() is None:

@@ -60,7 +60,7 @@ def test_replicas_starting_together_both_become_ready(spawn):
 def test_a_missing_secret_stops_start_up_with_a_clear_message(spawn):
     keys = spawn("keys", TOLLGATE_KEYS_DB_PASSWORD=None)
     assert keys.wait() == 2
-    assert "postgres.password (TOLLGATE_KEYS_DB_PASSWORD) is required" in keys.process.stderr.read()
+    assert "postgres.password (TOLLGATE_KEYS_DB_PASSWORD) is required" in keys.stderr()
 
 
 def test_a_bad_config_file_stops_start_up(spawn, tmp_path):
@@ -68,7 +68,7 @@ def test_a_bad_config_file_stops_start_up(spawn, tmp_path):
     config.write_text("http:\n  port: ${TOLLGATE_TEST_UNSET_VARIABLE}\n")
     keys = spawn("keys", TOLLGATE_KEYS_CONFIG=str(config), TOLLGATE_KEYS_PORT=None)
     assert keys.wait() == 2
-    assert "${TOLLGATE_TEST_UNSET_VARIABLE} is used in the configuration file but not set" in keys.process.stderr.read()
+    assert "${TOLLGATE_TEST_UNSET_VARIABLE} is used in the configuration file but not set" in keys.stderr()
 
 
 def test_yaml_config_file_with_interpolation(spawn, tmp_path):

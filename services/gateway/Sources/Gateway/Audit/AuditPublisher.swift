@@ -5,6 +5,7 @@ import Prometheus
 import ServiceLifecycle
 import SharedProto
 import Synchronization
+import TollgateCore
 import TollgateRedis
 
 /// Publishes audit events to `tollgate:audit` off the request path.
@@ -34,6 +35,7 @@ final class AuditPublisher: Service, Sendable {
     private let spooled: Counter
     private let replayed: Counter
     private let dropped: Counter
+    private let spoolWarnings = LogThrottle()
 
     init(redis: RedisClient, settings: Settings, logger: Logger, metrics: PrometheusCollectorRegistry) {
         self.redis = redis
@@ -135,7 +137,9 @@ final class AuditPublisher: Service, Sendable {
                 try handle.synchronize()
             }
             spooled.increment(by: Int64(events.count))
-            logger.warning("Redis unavailable: audit events spooled", metadata: ["events": "\(events.count)", "spool": "\(path)"])
+            if let suppressed = spoolWarnings.admit() {
+                logger.warning("Redis unavailable: audit events spooled", metadata: ["events": "\(events.count)", "spool": "\(path)", "suppressed": "\(suppressed)"])
+            }
         } catch {
             dropped.increment(by: Int64(events.count))
             logger.error("audit events LOST: neither Redis nor the spool file took them", metadata: ["events": "\(events.count)", "spool": "\(path)", "error": "\(error)"])

@@ -1,6 +1,7 @@
 import Logging
 import Prometheus
 import SharedProto
+import TollgateCore
 import TollgateRedis
 
 /// A token bucket per identity, kept in Redis so every gateway replica shares it.
@@ -39,6 +40,7 @@ struct RateLimiter: Sendable {
     let burst: Int
     let logger: Logger
     let failOpen: Prometheus.Counter
+    private let warnings = LogThrottle()
 
     init(redis: RedisClient, perSecond: Int, burst: Int, logger: Logger, metrics: PrometheusCollectorRegistry) {
         self.redis = redis
@@ -63,7 +65,9 @@ struct RateLimiter: Sendable {
             return allowed == 1 ? .allowed : .limited(retryAfterSeconds: max(1, Int((wait + 999) / 1000)))
         } catch {
             failOpen.increment()
-            logger.warning("rate limiter unavailable; request allowed", metadata: ["error": "\(error)"])
+            if let suppressed = warnings.admit() {
+                logger.warning("rate limiter unavailable; requests allowed", metadata: ["error": "\(error)", "suppressed": "\(suppressed)"])
+            }
             return .allowed
         }
     }
