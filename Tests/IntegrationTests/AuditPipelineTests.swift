@@ -184,8 +184,10 @@ import TollgateRedis
                 AuditEvent(timestamp: Date(), durationMs: 1, toolName: tool, success: true),
                 AuditEvent(timestamp: Date().addingTimeInterval(-400 * 86_400), durationMs: 1, toolName: tool, success: true),
             ])
-            let dropped = try await manager.maintain().dropped
-            #expect(dropped.contains(oldName))
+            _ = try await manager.maintain()
+            // Other audit instances in the shared test database may have dropped it first: check the end state.
+            let stillThere = try await client.query("SELECT to_regclass(\(oldName)) IS NOT NULL").collect().first?.decode(Bool.self)
+            #expect(stillThere == false)
             let remaining = try await client.query("SELECT count(*)::int FROM audit_events WHERE tool_name = \(tool)").collect().first?.decode(Int.self)
             #expect(remaining == 1)
         }

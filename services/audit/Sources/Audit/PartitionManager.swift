@@ -18,6 +18,7 @@ struct PartitionManager: Service {
         await cancelWhenGracefulShutdown {
             while !Task.isCancelled {
                 try? await Task.sleep(for: .seconds(3600))
+                guard !Task.isCancelled else { return }
                 do {
                     _ = try await maintain()
                 } catch {
