@@ -136,7 +136,7 @@ let package = Package(
             .product(name: "JWTKit", package: "jwt-kit"),
             .product(name: "NIOFoundationCompat", package: "swift-nio"),
         ])
-        + service("Audit", dir: "audit", deps: core)
+        + service("Audit", dir: "audit", deps: core + ["MCPCore"])
         + service("Keys", dir: "keys", deps: core + [
             .product(name: "HummingbirdBcrypt", package: "hummingbird-auth"),
             .product(name: "NIOPosix", package: "swift-nio"),

@@ -104,6 +104,49 @@ import TollgateRedis
         }
     }
 
+    /// Each filter rule of seed 002 with a row that matches and one that must not.
+    @Test func filtersOfSeed002() async throws {
+        try await Self.withAuditService { harness, client in
+            func event(_ label: String, arguments: String, result: String?, error: String? = nil, headers: String, success: Bool = true) -> AuditEvent {
+                AuditEvent(
+                    timestamp: Date(), durationMs: 1, userSubject: "filter:\(label)", toolName: harness.tool, parameters: arguments, success: success,
+                    errorMessage: error == nil ? nil : "upstream 100% down_now",
+                    payload: AuditPayload(requestParams: arguments, requestHeaders: headers, responseResult: result, responseError: error)
+                )
+            }
+            let a = event("a", arguments: #"{"user":{"id":"alice"},"code":200,"flag":true}"#, result: #"{"isError":false,"content":[]}"#, headers: #"{"user-agent":["curl/8.0"]}"#)
+            let b = event("b", arguments: #"{"user":{"id":"bob"},"code":"200","flag":false}"#, result: nil, error: #"{"code":-32000}"#, headers: #"{"user-agent":["python"]}"#, success: false)
+            try await harness.publish([a, b])
+            #expect(try await harness.waitForStored(2) == 2)
+
+            let headers: HTTPFields = [.init(InternalAPI.tokenHeader)!: Self.token]
+            func subjects(_ query: String) async throws -> [String] {
+                try await client.execute(uri: "\(InternalAPI.Audit.events)?tool=\(harness.tool)&\(query)", method: .get, headers: headers) { response in
+                    #expect(response.status == .ok, "\(query)")
+                    let body = try JSONSerialization.jsonObject(with: Data(buffer: response.body)) as? [String: Any]
+                    return ((body?["events"] as? [[String: Any]]) ?? []).compactMap { $0["user_subject"] as? String }.sorted()
+                }
+            }
+            #expect(try await subjects("param.user.id=alice") == ["filter:a"])
+            #expect(try await subjects("param.code=200") == ["filter:a"])
+            #expect(try await subjects("param.code=%22200%22") == ["filter:b"])
+            #expect(try await subjects("param.flag=false") == ["filter:b"])
+            #expect(try await subjects("response.isError=false") == ["filter:a"])
+            #expect(try await subjects("header.User-Agent=curl/8.0") == ["filter:a"])
+            #expect(try await subjects("header.user-agent=python") == ["filter:b"])
+            #expect(try await subjects("has=response_error") == ["filter:b"])
+            #expect(try await subjects("has=response_result") == ["filter:a"])
+            #expect(try await subjects("has=password") == ["filter:a", "filter:b"])  // unknown column: dropped
+            #expect(try await subjects("param.user..id=alice") == ["filter:a", "filter:b"])  // empty segment: dropped
+            #expect(try await subjects("header.User-Agent.x=curl/8.0") == ["filter:a", "filter:b"])  // dotted header: dropped
+            #expect(try await subjects("q=100%25%20down") == ["filter:b"])  // % is literal, not a wildcard
+            #expect(try await subjects("q=100_") == [])
+            #expect(try await subjects("success=false") == ["filter:b"])
+            #expect(try await subjects("user=filter:a") == ["filter:a"])
+            try await client.execute(uri: "\(InternalAPI.Audit.events)?success=perhaps", method: .get, headers: headers) { #expect($0.status == .badRequest) }
+        }
+    }
+
     @Test func poisonEntriesAreDeadLetteredAndIngestContinues() async throws {
         try await Self.withAuditService { harness, _ in
             try await harness.redis.send("XADD", RedisArgument(RedisNames.auditStream), "*", "e", "{not an event")

@@ -67,7 +67,7 @@ def test_calls_appear_with_correct_columns_and_redaction(service_urls):
                        headers={"X-Tollgate-Internal-Token": os.environ["TOLLGATE_INTERNAL_TOKEN"]}).json()
     payload = detail["payload"]
     assert payload["request_headers"]["x-api-key"] == ["[redacted]"]
-    assert payload["request_params"]["arguments"]["extras"]["token"] == "[redacted]"
+    assert payload["request_params"]["extras"]["token"] == "[redacted]"
     assert payload["response_result"]["content"][0]["text"] == "audited"
     assert payload["request_truncated"] is False
 

@@ -4,9 +4,10 @@ import PostgresNIO
 import SharedProto
 import TollgateCore
 
-/// The audit query API (internal token). This first part answers the indexed filters:
-/// `GET /internal/v1/audit/events?tool=&user=&session=&success=&from=&to=&limit=&offset=`
-/// → `{"events": [...], "total": N}`, and `GET /internal/v1/audit/events/{id}` with its payload.
+/// The audit query API (internal token):
+/// `GET /internal/v1/audit/events` with every filter of seed 002 (`AuditFilter`) plus `limit`
+/// (1...1000, default 50) and `offset` → `{"events": [...], "total": N}`, and
+/// `GET /internal/v1/audit/events/{id}` with its payload (400 for a non-UUID, 404 unknown).
 struct AuditQueryController: Sendable {
     let client: PostgresClient
     let internalToken: String
@@ -31,27 +32,29 @@ struct AuditQueryController: Sendable {
         let query = request.uri.queryParameters
         let limit = try Self.int(query.get("limit"), name: "limit", default: 50, range: 1...1000)
         let offset = try Self.int(query.get("offset"), name: "offset", default: 0, range: 0...1_000_000)
-        let from = try Self.date(query.get("from"), name: "from")
-        let to = try Self.date(query.get("to"), name: "to")
-        var success: Bool?
-        switch query.get("success") {
-        case nil, "": success = nil
-        case "true": success = true
-        case "false": success = false
-        default: throw HTTPError(.badRequest, message: "success must be true or false")
+        let filter: AuditFilter
+        do {
+            filter = try AuditFilter(query: query.map { (String($0.key), String($0.value)) })
+        } catch let invalid as AuditFilter.Invalid {
+            throw HTTPError(.badRequest, message: invalid.message)
         }
-        let sql: PostgresQuery = """
-            SELECT \(unescaped: Self.eventJSON)::text, count(*) OVER ()
-            FROM audit_events e
-            WHERE (\(query.get("tool"))::text IS NULL OR e.tool_name = \(query.get("tool")))
-              AND (\(query.get("user"))::text IS NULL OR e.user_subject = \(query.get("user")))
-              AND (\(query.get("session"))::text IS NULL OR e.session_id = \(query.get("session")))
-              AND (\(success)::boolean IS NULL OR e.success = \(success))
-              AND (\(from)::timestamptz IS NULL OR e.ts >= \(from))
-              AND (\(to)::timestamptz IS NULL OR e.ts < \(to))
-            ORDER BY e.ts DESC, e.id
-            LIMIT \(limit) OFFSET \(offset)
-            """
+        var bindings = PostgresBindings()
+        let conditions = filter.conditions(into: &bindings)
+        bindings.append(limit)
+        let limitPlaceholder = "$\(bindings.count)"
+        bindings.append(offset)
+        let offsetPlaceholder = "$\(bindings.count)"
+        let join = filter.needsPayload ? "JOIN audit_payloads p ON p.event_id = e.id AND p.ts = e.ts" : ""
+        let whereClause = conditions.isEmpty ? "" : "WHERE " + conditions.joined(separator: " AND ")
+        let sql = PostgresQuery(
+            unsafeSQL: """
+                SELECT \(Self.eventJSON)::text, count(*) OVER ()
+                FROM audit_events e \(join) \(whereClause)
+                ORDER BY e.ts DESC, e.id
+                LIMIT \(limitPlaceholder) OFFSET \(offsetPlaceholder)
+                """,
+            binds: bindings
+        )
         var events: [String] = []
         var total = 0
         for try await (json, count) in try await client.query(sql, logger: context.logger).decode((String, Int).self) {
@@ -59,8 +62,14 @@ struct AuditQueryController: Sendable {
             total = count
         }
         if events.isEmpty, offset > 0 {
-            let countQuery: PostgresQuery = "SELECT count(*) FROM audit_events"
-            total = try await client.query(countQuery, logger: context.logger).collect().first?.decode(Int.self) ?? 0
+            // Past the last page: count without the window function.
+            var countBindings = PostgresBindings()
+            let countConditions = filter.conditions(into: &countBindings)
+            let countSQL = PostgresQuery(
+                unsafeSQL: "SELECT count(*) FROM audit_events e \(join) \(countConditions.isEmpty ? "" : "WHERE " + countConditions.joined(separator: " AND "))",
+                binds: countBindings
+            )
+            total = try await client.query(countSQL, logger: context.logger).collect().first?.decode(Int.self) ?? 0
         }
         return Self.json("{\"events\":[\(events.joined(separator: ","))],\"total\":\(total)}")
     }

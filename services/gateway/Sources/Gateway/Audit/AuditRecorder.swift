@@ -55,7 +55,9 @@ struct AuditRecorder: Sendable {
             responseError = error.json
             responseChars = responseError?.count ?? 0
         }
-        let paramsText = redactedParams.jsonString
+        // request_params holds the tool's arguments: seed 002's `param.<path>` filters address them.
+        let arguments = redactedParams["arguments"] ?? .object([])
+        let paramsText = arguments.jsonString
         let (request, requestTruncated) = bounded(paramsText)
         let (response, responseTruncated) = bounded(responseResult ?? "")
         let (errorPart, _) = bounded(responseError ?? "")
@@ -71,7 +73,7 @@ struct AuditRecorder: Sendable {
             apiKeyName: call.identity.apiKeyName,
             toolName: call.toolName,
             toolGroup: call.toolGroup,
-            parameters: (redactedParams["arguments"] ?? .object([])).jsonString,
+            parameters: paramsText,
             success: success,
             errorMessage: errorMessage,
             errorCategory: errorCategory,

@@ -1,0 +1,52 @@
+import MCPCore
+import PostgresNIO
+import Testing
+
+@testable import Audit
+
+@Suite struct AuditFilterTests {
+    @Test func typeDetection() {
+        #expect(AuditFilter.typed("true") == .bool(true))
+        #expect(AuditFilter.typed("false") == .bool(false))
+        #expect(AuditFilter.typed("200") == .number("200"))
+        #expect(AuditFilter.typed("-1.5e3") == .number("-1.5e3"))
+        #expect(AuditFilter.typed("\"200\"") == .string("200"))
+        #expect(AuditFilter.typed("alice") == .string("alice"))
+        #expect(AuditFilter.typed("01") == .string("01"))
+    }
+
+    @Test func pathsBecomeNestedContainmentDocuments() throws {
+        let filter = try AuditFilter(query: [("param.user.id", "alice"), ("response.isError", "true"), ("param.code", "\"200\"")])
+        #expect(filter.params == [["user": ["id": "alice"]], ["code": "200"]])
+        #expect(filter.responses == [["isError": true]])
+        #expect(filter.needsPayload)
+    }
+
+    @Test func badPathsAndColumnsAreDroppedSilently() throws {
+        let filter = try AuditFilter(query: [
+            ("param.a..b", "v"), ("param.", "v"), ("header.X-Foo.bar", "v"), ("has", "password"), ("has", "response_error"), ("unknown", "x"),
+        ])
+        #expect(filter.params.isEmpty && filter.headers.isEmpty)
+        #expect(filter.has == ["response_error"])
+    }
+
+    @Test func headerNamesAreCanonicalAndValuesAlwaysStrings() throws {
+        let filter = try AuditFilter(query: [("header.User-Agent", "curl/8.0"), ("header.x-count", "5")])
+        #expect(filter.headers == [["user-agent": ["curl/8.0"]], ["x-count": ["5"]]])
+    }
+
+    @Test func indexedFiltersValidateTheirValues() {
+        #expect(throws: AuditFilter.Invalid.self) { try AuditFilter(query: [("success", "maybe")]) }
+        #expect(throws: AuditFilter.Invalid.self) { try AuditFilter(query: [("from", "yesterday")]) }
+    }
+
+    @Test func qEscapesLikeWildcards() throws {
+        #expect(AuditFilter.escapeLike("50%_off\\") == "50\\%\\_off\\\\")
+        let filter = try AuditFilter(query: [("q", "a%b"), ("tool", "echo")])
+        var bindings = PostgresBindings()
+        let conditions = filter.conditions(into: &bindings)
+        #expect(conditions.count == 2)
+        #expect(conditions.allSatisfy { !$0.contains("a%b") })  // values are bound, never inlined
+        #expect(bindings.count == 2)
+    }
+}

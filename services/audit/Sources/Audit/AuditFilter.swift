@@ -1,0 +1,123 @@
+import Foundation
+import MCPCore
+import PostgresNIO
+import SharedProto
+
+/// The filters of `/audit/events` and `/audit/export`, as seed 002 defines them, compiled to
+/// parameterised SQL. Indexed columns: from, to, tool, user, session, success, q. JSONB
+/// containment against the payload row: `param.<path>`, `response.<path>`, `header.<name>`,
+/// `has=<column>`. Bad paths (empty segments, dotted header names) and unknown `has=` columns
+/// are dropped silently, as the seed specifies; malformed values of the indexed filters are 400s.
+struct AuditFilter: Equatable {
+    static let hasColumns: Set<String> = ["request_params", "request_headers", "response_result", "response_error", "notifications", "replayed_from"]
+
+    var from: Date?
+    var to: Date?
+    var tool: String?
+    var user: String?
+    var session: String?
+    var success: Bool?
+    var q: String?
+    /// `request_params @> <document>` conditions.
+    var params: [JSONValue] = []
+    /// `response_result @> <document>` conditions.
+    var responses: [JSONValue] = []
+    /// `request_headers @> <document>` conditions.
+    var headers: [JSONValue] = []
+    var has: [String] = []
+
+    struct Invalid: Error { var message: String }
+
+    init(query: [(String, String)]) throws {
+        for (key, value) in query {
+            switch key {
+            case "from": from = try Self.date(value, "from")
+            case "to": to = try Self.date(value, "to")
+            case "tool": tool = value.isEmpty ? nil : value
+            case "user": user = value.isEmpty ? nil : value
+            case "session": session = value.isEmpty ? nil : value
+            case "q": q = value.isEmpty ? nil : value
+            case "success":
+                switch value {
+                case "": success = nil
+                case "true": success = true
+                case "false": success = false
+                default: throw Invalid(message: "success must be true or false")
+                }
+            case "has":
+                if Self.hasColumns.contains(value), !has.contains(value) { has.append(value) }
+            default:
+                if key.hasPrefix("param."), let path = Self.path(key.dropFirst(6)) {
+                    params.append(Self.document(path, Self.typed(value)))
+                } else if key.hasPrefix("response."), let path = Self.path(key.dropFirst(9)) {
+                    responses.append(Self.document(path, Self.typed(value)))
+                } else if key.hasPrefix("header.") {
+                    let name = key.dropFirst(7)
+                    // Header names are flat: a dotted name cannot match and is dropped.
+                    guard !name.isEmpty, !name.contains(".") else { continue }
+                    headers.append(.object([(name.lowercased(), .array([.string(value)]))]))
+                }
+            }
+        }
+    }
+
+    var needsPayload: Bool { !params.isEmpty || !responses.isEmpty || !headers.isEmpty || !has.isEmpty }
+
+    /// `WHERE` conditions (joined with AND) over `e` (events) and `p` (payloads), with their bindings.
+    func conditions(into bindings: inout PostgresBindings) -> [String] {
+        var sql: [String] = []
+        func bind(_ value: some PostgresNonThrowingEncodable & Sendable) -> String {
+            bindings.append(value)
+            return "$\(bindings.count)"
+        }
+        if let from { sql.append("e.ts >= \(bind(from))") }
+        if let to { sql.append("e.ts < \(bind(to))") }
+        if let tool { sql.append("e.tool_name = \(bind(tool))") }
+        if let user { sql.append("e.user_subject = \(bind(user))") }
+        if let session { sql.append("e.session_id = \(bind(session))") }
+        if let success { sql.append("e.success = \(bind(success))") }
+        if let q {
+            let pattern = "%" + Self.escapeLike(q) + "%"
+            let placeholder = bind(pattern)
+            sql.append("(e.tool_name ILIKE \(placeholder) ESCAPE '\\' OR e.error_message ILIKE \(placeholder) ESCAPE '\\' OR e.user_subject ILIKE \(placeholder) ESCAPE '\\')")
+        }
+        for document in params { sql.append("p.request_params @> \(bind(document.jsonString))::jsonb") }
+        for document in responses { sql.append("p.response_result @> \(bind(document.jsonString))::jsonb") }
+        for document in headers { sql.append("p.request_headers @> \(bind(document.jsonString))::jsonb") }
+        for column in has {
+            // Not NULL and not an empty container, null, or empty text.
+            sql.append("(p.\(column) IS NOT NULL AND p.\(column)::text NOT IN ('{}', '[]', 'null', ''))")
+        }
+        return sql
+    }
+
+    /// Type detection of bare values: booleans, numbers, otherwise strings; quotes force a string.
+    static func typed(_ value: String) -> JSONValue {
+        if value.count >= 2, value.hasPrefix("\""), value.hasSuffix("\"") { return .string(String(value.dropFirst().dropLast())) }
+        if value == "true" { return .bool(true) }
+        if value == "false" { return .bool(false) }
+        if let number = try? JSONParser.parse(value), case .number = number { return number }
+        return .string(value)
+    }
+
+    /// A dotted path, or `nil` when a segment is empty (it cannot match any payload).
+    static func path(_ text: Substring) -> [String]? {
+        let segments = text.split(separator: ".", omittingEmptySubsequences: false).map(String.init)
+        guard !segments.isEmpty, segments.allSatisfy({ !$0.isEmpty }) else { return nil }
+        return segments
+    }
+
+    static func document(_ path: [String], _ value: JSONValue) -> JSONValue {
+        path.reversed().reduce(value) { inner, key in .object([(key, inner)]) }
+    }
+
+    static func escapeLike(_ text: String) -> String {
+        text.replacingOccurrences(of: "\\", with: "\\\\").replacingOccurrences(of: "%", with: "\\%").replacingOccurrences(of: "_", with: "\\_")
+    }
+
+    private static func date(_ text: String, _ name: String) throws -> Date? {
+        guard !text.isEmpty else { return nil }
+        guard let date = WireCoding.parseDate(text) else { throw Invalid(message: "\(name) must be an RFC 3339 time") }
+        return date
+    }
+}
