@@ -1,3 +1,4 @@
+import AsyncHTTPClient
 import Foundation
 import Hummingbird
 import HummingbirdTesting
@@ -144,6 +145,77 @@ import TollgateRedis
             #expect(try await subjects("success=false") == ["filter:b"])
             #expect(try await subjects("user=filter:a") == ["filter:a"])
             try await client.execute(uri: "\(InternalAPI.Audit.events)?success=perhaps", method: .get, headers: headers) { #expect($0.status == .badRequest) }
+        }
+    }
+
+    @Test func exportTimeseriesBreakdownAndDashboard() async throws {
+        try await Self.withAuditService { harness, client in
+            let events = (0..<30).map { harness.event($0) }  // odd indexes failed
+            try await harness.publish(events)
+            #expect(try await harness.waitForStored(30) == 30)
+            let headers: HTTPFields = [.init(InternalAPI.tokenHeader)!: Self.token]
+            func body(_ uri: String) async throws -> (HTTPResponse.Status, String) {
+                try await client.execute(uri: uri, method: .get, headers: headers) { ($0.status, String(buffer: $0.body)) }
+            }
+            var (status, text) = try await body("\(InternalAPI.Audit.export)?tool=\(harness.tool)&success=false")
+            #expect(status == .ok)
+            let lines = text.split(separator: "\n")
+            #expect(lines.count == 15)
+            #expect(lines.allSatisfy { (try? JSONSerialization.jsonObject(with: Data($0.utf8))) != nil })
+            (status, _) = try await body("\(InternalAPI.Audit.export)?format=csv")
+            #expect(status == .badRequest)
+
+            (status, text) = try await body("\(InternalAPI.Audit.timeseries)?bucket=1m&from=\(WireCoding.formatDate(Date().addingTimeInterval(-600)))")
+            #expect(status == .ok)
+            let series = try JSONSerialization.jsonObject(with: Data(text.utf8)) as? [String: Any]
+            #expect(series?["bucket"] as? String == "1m0s")
+            let points = series?["points"] as? [[String: Any]] ?? []
+            #expect((10...11).contains(points.count))
+            #expect(points.reduce(0) { $0 + ($1["count"] as? Int ?? 0) } >= 30)
+            (status, _) = try await body("\(InternalAPI.Audit.timeseries)?bucket=1s&from=2020-01-01T00:00:00Z")
+            #expect(status == .badRequest)
+
+            (status, text) = try await body("\(InternalAPI.Audit.breakdown)?by=tool")
+            let breakdown = try JSONSerialization.jsonObject(with: Data(text.utf8)) as? [String: Any]
+            #expect(breakdown?["by"] as? String == "tool")
+            let mine = (breakdown?["breakdown"] as? [[String: Any]])?.first { $0["key"] as? String == harness.tool }
+            #expect(mine?["count"] as? Int == 30)
+            #expect(mine?["errors"] as? Int == 15)
+            (status, _) = try await body("\(InternalAPI.Audit.breakdown)?by=password")
+            #expect(status == .badRequest)
+
+            (status, text) = try await body(InternalAPI.Audit.dashboard)
+            let dashboard = try JSONSerialization.jsonObject(with: Data(text.utf8)) as? [String: Any]
+            #expect((dashboard?["total"] as? Int ?? 0) >= 30)
+            #expect(dashboard?["p95_ms"] is NSNumber && dashboard?["p50_ms"] is NSNumber)
+            #expect((dashboard?["recent"] as? [Any])?.count == 10)
+        }
+    }
+
+    @Test func exportIsCappedAt100000Rows() async throws {
+        try await Self.withAuditService { harness, client in
+            try await TestEnvironment.withClient(try TestEnvironment.roleConfiguration(.audit)) { postgres in
+                try await postgres.query(
+                    """
+                    INSERT INTO audit_events (id, ts, duration_ms, tool_name, success, transport, source)
+                    SELECT gen_random_uuid(), now() - make_interval(secs => n), 1, \(harness.tool), true, 'http', 'mcp'
+                    FROM generate_series(1, 100050) AS n
+                    """
+                )
+            }
+            // A real HTTP client: the export is a 100,000-line stream.
+            var request = HTTPClientRequest(url: "http://127.0.0.1:\(try #require(client.port))\(InternalAPI.Audit.export)?tool=\(harness.tool)")
+            request.headers.add(name: InternalAPI.tokenHeader, value: Self.token)
+            let response = try await HTTPClient.shared.execute(request, timeout: .seconds(120))
+            #expect(response.headers.first(name: "Content-Type") == "application/x-ndjson")
+            var lines = 0
+            for try await buffer in response.body {
+                lines += buffer.readableBytesView.lazy.filter { $0 == 0x0A }.count
+            }
+            #expect(lines == 100_000)
+            try await TestEnvironment.withClient(try TestEnvironment.roleConfiguration(.audit)) { postgres in
+                try await postgres.query("DELETE FROM audit_events WHERE tool_name = \(harness.tool)")
+            }
         }
     }
 

@@ -50,3 +50,18 @@ import Testing
         #expect(bindings.count == 2)
     }
 }
+
+@Suite struct GoDurationTests {
+    @Test func parseAndFormat() {
+        #expect(GoDuration.parse("1m") == 60)
+        #expect(GoDuration.parse("1h30m") == 5400)
+        #expect(GoDuration.parse("90s") == 90)
+        #expect(GoDuration.parse("1500ms") == 2)
+        #expect(GoDuration.parse("500ms") == nil)
+        #expect(GoDuration.parse("soon") == nil)
+        #expect(GoDuration.parse("5") == nil)
+        #expect(GoDuration.format(seconds: 60) == "1m0s")
+        #expect(GoDuration.format(seconds: 3600) == "1h0m0s")
+        #expect(GoDuration.format(seconds: 45) == "45s")
+    }
+}

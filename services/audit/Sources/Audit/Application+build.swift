@@ -23,6 +23,7 @@ public func buildApplication(config: AuditConfig, runtime: ServiceRuntime) async
     )
     let router = ServiceApplication.makeRouter(BasicRequestContext.self, settings: config.settings, runtime: runtime)
     AuditQueryController(client: clients.postgres, internalToken: config.settings.internalToken).addRoutes(to: router)
+    AuditStatsController(client: clients.postgres, internalToken: config.settings.internalToken).addRoutes(to: router)
     return ServiceApplication.make(
         responder: router.buildResponder(),
         settings: config.settings,

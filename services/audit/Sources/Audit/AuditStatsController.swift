@@ -1,0 +1,160 @@
+import Foundation
+import Hummingbird
+import PostgresNIO
+import SharedProto
+import TollgateCore
+
+/// Aggregates and export of the audit trail (internal token):
+/// - `GET /internal/v1/audit/export?<filters>&format=jsonl`: NDJSON of event summaries,
+///   newest first, streamed from Postgres, at most 100,000 rows.
+/// - `GET /internal/v1/audit/timeseries?from=&to=&bucket=1m`: counts per bucket, empty buckets included.
+/// - `GET /internal/v1/audit/breakdown?by=tool|user|success|auth_type&from=&to=`.
+/// - `GET /internal/v1/audit/dashboard`: the last hour's totals, error rate, p50/p95 duration,
+///   unique users and tools, and the most recent events.
+struct AuditStatsController: Sendable {
+    static let exportCap = 100_000
+    static let maximumBuckets = 10_000
+
+    let client: PostgresClient
+    let internalToken: String
+
+    func addRoutes(to router: Router<BasicRequestContext>) {
+        let token = InternalTokenMiddleware<BasicRequestContext>(token: internalToken)
+        router.group(RouterPath(InternalAPI.Audit.export)).add(middleware: token).get { request, context in try await export(request, context: context) }
+        router.group(RouterPath(InternalAPI.Audit.timeseries)).add(middleware: token).get { request, context in try await timeseries(request, context: context) }
+        router.group(RouterPath(InternalAPI.Audit.breakdown)).add(middleware: token).get { request, context in try await breakdown(request, context: context) }
+        router.group(RouterPath(InternalAPI.Audit.dashboard)).add(middleware: token).get { request, context in try await dashboard(request, context: context) }
+    }
+
+    private func export(_ request: Request, context: BasicRequestContext) async throws -> Response {
+        let query = request.uri.queryParameters
+        guard (query.get("format") ?? "jsonl") == "jsonl" else { throw HTTPError(.badRequest, message: "format must be jsonl") }
+        let filter: AuditFilter
+        do {
+            filter = try AuditFilter(query: query.map { (String($0.key), String($0.value)) })
+        } catch let invalid as AuditFilter.Invalid {
+            throw HTTPError(.badRequest, message: invalid.message)
+        }
+        var bindings = PostgresBindings()
+        let conditions = filter.conditions(into: &bindings)
+        let join = filter.needsPayload ? "JOIN audit_payloads p ON p.event_id = e.id AND p.ts = e.ts" : ""
+        let sql = PostgresQuery(
+            unsafeSQL: """
+                SELECT \(AuditQueryController.eventJSON)::text FROM audit_events e \(join)
+                \(conditions.isEmpty ? "" : "WHERE " + conditions.joined(separator: " AND "))
+                ORDER BY e.ts DESC, e.id LIMIT \(Self.exportCap)
+                """,
+            binds: bindings
+        )
+        let client = self.client
+        let logger = context.logger
+        return Response(
+            status: .ok,
+            headers: [.contentType: "application/x-ndjson", .contentDisposition: "attachment; filename=\"audit.jsonl\""],
+            body: ResponseBody { writer in
+                // Rows stream from Postgres and are written in chunks: memory stays bounded.
+                var chunk = ByteBuffer()
+                for try await line in try await client.query(sql, logger: logger).decode(String.self) {
+                    chunk.writeString(line)
+                    chunk.writeString("\n")
+                    if chunk.readableBytes > 64 * 1024 {
+                        try await writer.write(chunk)
+                        chunk.clear()
+                    }
+                }
+                if chunk.readableBytes > 0 { try await writer.write(chunk) }
+                try await writer.finish(nil)
+            }
+        )
+    }
+
+    private func timeseries(_ request: Request, context: BasicRequestContext) async throws -> Response {
+        let query = request.uri.queryParameters
+        let (from, to) = try Self.window(query.get("from"), query.get("to"), defaultSeconds: 3600)
+        guard let bucket = GoDuration.parse(query.get("bucket") ?? "1m") else {
+            throw HTTPError(.badRequest, message: "bucket must be a duration of at least 1s, like 30s, 1m or 1h")
+        }
+        guard to.timeIntervalSince(from) / Double(bucket) <= Double(Self.maximumBuckets) else {
+            throw HTTPError(.badRequest, message: "at most \(Self.maximumBuckets) buckets: widen bucket or narrow from/to")
+        }
+        let sql: PostgresQuery = """
+            WITH buckets AS (
+                SELECT generate_series(
+                    to_timestamp(floor(extract(epoch FROM \(from)::timestamptz) / \(bucket)) * \(bucket)),
+                    \(to)::timestamptz - interval '1 microsecond', make_interval(secs => \(bucket))) AS start
+            ), counts AS (
+                SELECT to_timestamp(floor(extract(epoch FROM ts) / \(bucket)) * \(bucket)) AS start,
+                       count(*) AS total, count(*) FILTER (WHERE NOT success) AS errors
+                FROM audit_events WHERE ts >= \(from) AND ts < \(to) GROUP BY 1
+            )
+            SELECT coalesce(jsonb_agg(jsonb_build_object('ts', b.start, 'count', coalesce(c.total, 0), 'errors', coalesce(c.errors, 0)) ORDER BY b.start), '[]')::text
+            FROM buckets b LEFT JOIN counts c USING (start)
+            """
+        let points = try await client.query(sql, logger: context.logger).collect().first?.decode(String.self) ?? "[]"
+        return Self.json("{\"points\":\(points),\"bucket\":\"\(GoDuration.format(seconds: bucket))\"}")
+    }
+
+    private func breakdown(_ request: Request, context: BasicRequestContext) async throws -> Response {
+        let query = request.uri.queryParameters
+        let columns = ["tool": "tool_name", "user": "user_subject", "success": "success::text", "auth_type": "auth_type"]
+        let by = query.get("by") ?? "tool"
+        guard let column = columns[by] else { throw HTTPError(.badRequest, message: "by must be tool, user, success or auth_type") }
+        let (from, to) = try Self.window(query.get("from"), query.get("to"), defaultSeconds: 86_400)
+        let sql = PostgresQuery(
+            unsafeSQL: """
+                SELECT coalesce(jsonb_agg(jsonb_build_object('key', key, 'count', total, 'errors', errors, 'avg_duration_ms', avg_ms) ORDER BY total DESC, key), '[]')::text
+                FROM (SELECT \(column) AS key, count(*) AS total, count(*) FILTER (WHERE NOT success) AS errors, round(avg(duration_ms)::numeric, 1) AS avg_ms
+                      FROM audit_events WHERE ts >= $1 AND ts < $2 GROUP BY 1 ORDER BY 2 DESC LIMIT 1000) groups
+                """,
+            binds: Self.bindings(from, to)
+        )
+        let rows = try await client.query(sql, logger: context.logger).collect().first?.decode(String.self) ?? "[]"
+        return Self.json("{\"breakdown\":\(rows),\"by\":\"\(by)\"}")
+    }
+
+    private func dashboard(_ request: Request, context: BasicRequestContext) async throws -> Response {
+        let since = Date().addingTimeInterval(-3600)
+        let sql: PostgresQuery = """
+            SELECT jsonb_build_object(
+                'window', '1h0m0s',
+                'total', count(*),
+                'errors', count(*) FILTER (WHERE NOT success),
+                'error_rate', CASE WHEN count(*) = 0 THEN 0 ELSE round(count(*) FILTER (WHERE NOT success)::numeric / count(*), 4) END,
+                'p50_ms', percentile_cont(0.5) WITHIN GROUP (ORDER BY duration_ms),
+                'p95_ms', percentile_cont(0.95) WITHIN GROUP (ORDER BY duration_ms),
+                'unique_users', count(DISTINCT user_subject),
+                'unique_tools', count(DISTINCT tool_name),
+                'recent', (SELECT coalesce(jsonb_agg(recent.event), '[]') FROM (
+                    SELECT \(unescaped: AuditQueryController.eventJSON) AS event FROM audit_events e WHERE e.ts >= \(since) ORDER BY e.ts DESC LIMIT 10) recent)
+            )::text
+            FROM audit_events WHERE ts >= \(since)
+            """
+        let stats = try await client.query(sql, logger: context.logger).collect().first?.decode(String.self) ?? "{}"
+        return Self.json(stats)
+    }
+
+    private static func window(_ fromText: String?, _ toText: String?, defaultSeconds: Double) throws -> (Date, Date) {
+        let to = try toText.flatMap { text -> Date? in
+            guard !text.isEmpty else { return nil }
+            guard let date = WireCoding.parseDate(text) else { throw HTTPError(.badRequest, message: "to must be an RFC 3339 time") }
+            return date
+        } ?? Date()
+        let from = try fromText.flatMap { text -> Date? in
+            guard !text.isEmpty else { return nil }
+            guard let date = WireCoding.parseDate(text) else { throw HTTPError(.badRequest, message: "from must be an RFC 3339 time") }
+            return date
+        } ?? to.addingTimeInterval(-defaultSeconds)
+        guard from < to else { throw HTTPError(.badRequest, message: "from must be before to") }
+        return (from, to)
+    }
+
+    private static func bindings(_ values: Date...) -> PostgresBindings {
+        var bindings = PostgresBindings()
+        for value in values { bindings.append(value) }
+        return bindings
+    }
+
+    private static func json(_ text: String) -> Response {
+        Response(status: .ok, headers: [.contentType: "application/json"], body: .init(byteBuffer: ByteBuffer(string: text)))
+    }
+}
