@@ -219,6 +219,24 @@ import TollgateRedis
         }
     }
 
+    @Test func committedEventsAreAnnouncedForLiveTail() async throws {
+        try await Self.withAuditService { harness, _ in
+            let announcements = harness.redis.subscribe(to: [RedisNames.auditCommittedChannel])
+            var iterator = announcements.makeAsyncIterator()
+            #expect(await iterator.next() == .subscribed)
+            let events = (0..<3).map { harness.event($0) }
+            try await harness.publish(events)
+            var announced: [AuditEvent] = []
+            while announced.count < 3, let message = await iterator.next() {
+                guard case .message(_, let payload) = message else { continue }
+                announced += try WireCoding.decoder().decode([AuditEvent].self, from: Data(payload)).filter { $0.toolName == harness.tool }
+            }
+            #expect(Set(announced.map(\.id)) == Set(events.map(\.id)))
+            #expect(announced.allSatisfy { $0.payload == nil })  // summaries only
+            #expect(try await harness.storedCount() == 3)  // announced after the commit
+        }
+    }
+
     @Test func poisonEntriesAreDeadLetteredAndIngestContinues() async throws {
         try await Self.withAuditService { harness, _ in
             try await harness.redis.send("XADD", RedisArgument(RedisNames.auditStream), "*", "e", "{not an event")

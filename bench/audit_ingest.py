@@ -1,0 +1,119 @@
+"""Measures audit ingest against its ceiling. Not a test: it prints numbers.
+
+A: N events are written to the stream with `redis-cli --pipe` (the gateway's XADD, at full
+speed); the clock stops when the audit service has committed all N rows (events and payloads).
+B: the same N rows (new ids) are loaded with COPY into the same two tables in one psql session.
+Bench rows are deleted afterwards."""
+import argparse
+import csv
+import json
+import os
+import subprocess
+import tempfile
+import time
+import uuid
+from datetime import datetime, timezone
+
+PG = ["psql", "-X", "-q", "-At", "-h", "127.0.0.1", "-p", os.environ.get("TOLLGATE_PG_PORT", "54320"), "-U", "postgres", "-d", "tollgate"]
+ENV = {**os.environ, "PGPASSWORD": os.environ["TOLLGATE_PG_SUPERUSER_PASSWORD"], "REDISCLI_AUTH": os.environ["TOLLGATE_REDIS_PASSWORD"]}
+REDIS_PORT = os.environ.get("TOLLGATE_REDIS_PORT", "63790")
+
+ARGUMENTS = {"message": "hello", "extras": {"n": 1.0, "list": [1, 2, 3]}}
+RESULT = {"content": [{"type": "text", "text": "hello"}], "isError": False}
+HEADERS = {"user-agent": ["bench"], "x-api-key": ["[redacted]"]}
+
+
+def psql(sql):
+    return subprocess.run(PG + ["-c", sql], env=ENV, capture_output=True, text=True, check=True).stdout.strip()
+
+
+def event(tool, index, now):
+    return {
+        "id": str(uuid.uuid4()), "timestamp": now, "duration_ms": index % 50, "request_id": f"bench-{index}",
+        "user_subject": "apikey:bench", "auth_type": "apikey", "api_key_name": "bench", "tool_name": tool, "tool_group": "identity",
+        "parameters": json.dumps(ARGUMENTS), "success": True, "request_chars": 60, "response_chars": 60, "content_blocks": 1,
+        "transport": "http", "source": "mcp", "user_agent": "bench", "trace_id": uuid.uuid4().hex,
+        "payload": {"jsonrpc_method": "tools/call", "request_params": json.dumps(ARGUMENTS), "request_size_bytes": 60,
+                    "request_truncated": False, "request_headers": json.dumps(HEADERS), "response_result": json.dumps(RESULT),
+                    "response_size_bytes": 60, "response_truncated": False, "notifications_truncated": False},
+    }
+
+
+def resp(*parts):
+    out = [f"*{len(parts)}\r\n".encode()]
+    for part in parts:
+        data = part if isinstance(part, bytes) else str(part).encode()
+        out.append(b"$%d\r\n%s\r\n" % (len(data), data))
+    return b"".join(out)
+
+
+def pipeline_round(count):
+    tool = f"bench-stream-{uuid.uuid4().hex[:8]}"
+    now = datetime.now(timezone.utc).isoformat(timespec="milliseconds").replace("+00:00", "Z")
+    with tempfile.NamedTemporaryFile(delete=False) as commands:
+        for index in range(count):
+            commands.write(resp("XADD", "tollgate:audit", "*", "e", json.dumps(event(tool, index, now))))
+    started = time.monotonic()
+    with open(commands.name, "rb") as stream:
+        subprocess.run(["redis-cli", "-p", REDIS_PORT, "--pipe"], stdin=stream, env=ENV, capture_output=True, check=True)
+    written = time.monotonic()
+    while int(psql(f"SELECT count(*) FROM audit.audit_payloads p JOIN audit.audit_events e ON e.id = p.event_id AND e.ts = p.ts WHERE e.tool_name = '{tool}'")) < count:
+        time.sleep(0.05)
+    committed = time.monotonic()
+    os.unlink(commands.name)
+    psql(f"DELETE FROM audit.audit_payloads WHERE event_id IN (SELECT id FROM audit.audit_events WHERE tool_name = '{tool}'); DELETE FROM audit.audit_events WHERE tool_name = '{tool}'")
+    return count / (committed - started), written - started, committed - started
+
+
+def copy_round(count):
+    tool = f"bench-copy-{uuid.uuid4().hex[:8]}"
+    now = datetime.now(timezone.utc).isoformat()
+    events_file = tempfile.NamedTemporaryFile("w", delete=False, newline="", suffix=".csv")
+    payloads_file = tempfile.NamedTemporaryFile("w", delete=False, newline="", suffix=".csv")
+    events, payloads = csv.writer(events_file), csv.writer(payloads_file)
+    for index in range(count):
+        e = event(tool, index, now)
+        events.writerow([e["id"], now, e["duration_ms"], e["request_id"], e["user_subject"], e["auth_type"], e["api_key_name"], tool,
+                         e["tool_group"], e["parameters"], "t", 60, 60, 1, "http", "mcp", "bench", e["trace_id"]])
+        p = e["payload"]
+        payloads.writerow([e["id"], now, "tools/call", p["request_params"], 60, "f", p["request_headers"], p["response_result"], 60, "f", "f"])
+    events_file.close()
+    payloads_file.close()
+    for path in (events_file.name, payloads_file.name):
+        os.chmod(path, 0o644)
+    started = time.monotonic()
+    subprocess.run(PG + [
+        "-c", f"\\copy audit.audit_events (id, ts, duration_ms, request_id, user_subject, auth_type, api_key_name, tool_name, tool_group, parameters, success, request_chars, response_chars, content_blocks, transport, source, user_agent, trace_id) FROM '{events_file.name}' CSV",
+        "-c", f"\\copy audit.audit_payloads (event_id, ts, jsonrpc_method, request_params, request_size_bytes, request_truncated, request_headers, response_result, response_size_bytes, response_truncated, notifications_truncated) FROM '{payloads_file.name}' CSV",
+    ], env=ENV, capture_output=True, check=True)
+    elapsed = time.monotonic() - started
+    os.unlink(events_file.name)
+    os.unlink(payloads_file.name)
+    psql(f"DELETE FROM audit.audit_payloads WHERE event_id IN (SELECT id FROM audit.audit_events WHERE tool_name = '{tool}'); DELETE FROM audit.audit_events WHERE tool_name = '{tool}'")
+    return count / elapsed, elapsed
+
+
+def main():
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--events", type=int, default=50_000)
+    parser.add_argument("--rounds", type=int, default=2)
+    args = parser.parse_args()
+    rows = []
+    for round_index in range(args.rounds):
+        rate, written, total = pipeline_round(args.events)
+        rows.append((f"A{round_index + 1}: XADD → committed (audit service)", args.events, total, rate))
+        copy_rate, copy_time = copy_round(args.events)
+        rows.append((f"B{round_index + 1}: COPY into the same tables", args.events, copy_time, copy_rate))
+    print(f"machine: {os.cpu_count()} cores; audit service build: {os.environ.get('TOLLGATE_BUILD_CONFIG', 'debug')}; "
+          f"batch size {os.environ.get('TOLLGATE_AUDIT_BATCH_SIZE', '500')}")
+    print("| run | events | seconds | events/s |")
+    print("|---|---|---|---|")
+    for name, count, seconds, rate in rows:
+        print(f"| {name} | {count} | {seconds:.2f} | {rate:,.0f} |")
+    stream = [rate for name, _, _, rate in rows if name.startswith("A")]
+    copy = [rate for name, _, _, rate in rows if name.startswith("B")]
+    print(f"\npipeline / COPY: {sum(stream) / sum(copy):.2f} (mean of {args.rounds} interleaved rounds)")
+
+
+if __name__ == "__main__":
+    main()
