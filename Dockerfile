@@ -10,9 +10,11 @@ RUN swift package resolve
 COPY Sources ./Sources
 COPY services ./services
 COPY Tests ./Tests
-RUN swift build -c release --static-swift-stdlib \
-    && mkdir -p /out \
-    && for exe in gateway audit keys portal-api; do cp "$(swift build -c release --show-bin-path)/$exe" /out/; done
+# Only the four services (the benchmark executables under bench/ are not in the image).
+RUN mkdir -p /out \
+    && for exe in gateway audit keys portal-api; do \
+         swift build -c release --static-swift-stdlib --product "$exe" && cp "$(swift build -c release --show-bin-path)/$exe" /out/; \
+       done
 
 FROM debian:bookworm-slim
 RUN apt-get update && apt-get install -y --no-install-recommends libhiredis0.14 ca-certificates curl tzdata \

@@ -109,6 +109,19 @@ let package = Package(
             swiftSettings: swiftSettings
         ),
         .target(
+            name: "TollgateAuth",
+            dependencies: [
+                "SharedProto", "TollgateCore", "KeysClient", "MCPCore",
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "HTTPTypes", package: "swift-http-types"),
+                .product(name: "JWTKit", package: "jwt-kit"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "NIOFoundationCompat", package: "swift-nio"),
+            ],
+            path: "Sources/TollgateAuth",
+            swiftSettings: swiftSettings
+        ),
+        .target(
             name: "TollgateCore",
             dependencies: [
                 "SharedProto",
@@ -129,11 +142,10 @@ let package = Package(
         ),
     ]
         + service("Gateway", dir: "gateway", deps: core + [
-            "KeysClient", "MCPCore",
+            "KeysClient", "MCPCore", "TollgateAuth",
             .product(name: "Crypto", package: "swift-crypto"),
             .product(name: "AsyncHTTPClient", package: "async-http-client"),
             .product(name: "Subprocess", package: "swift-subprocess"),
-            .product(name: "JWTKit", package: "jwt-kit"),
             .product(name: "NIOFoundationCompat", package: "swift-nio"),
         ])
         + service("Audit", dir: "audit", deps: core + ["MCPCore"])
@@ -141,7 +153,12 @@ let package = Package(
             .product(name: "HummingbirdBcrypt", package: "hummingbird-auth"),
             .product(name: "NIOPosix", package: "swift-nio"),
         ])
-        + service("PortalAPI", dir: "portal-api", deps: core + ["KeysClient"])
+        + service("PortalAPI", dir: "portal-api", deps: core + [
+            "KeysClient", "MCPCore", "TollgateAuth",
+            .product(name: "AsyncHTTPClient", package: "async-http-client"),
+            .product(name: "Crypto", package: "swift-crypto"),
+            .product(name: "NIOFoundationCompat", package: "swift-nio"),
+        ])
         + [
             .executableTarget(
                 name: "KeysBench",
@@ -156,7 +173,7 @@ let package = Package(
             .testTarget(
                 name: "UnitTests",
                 dependencies: [
-                    "SharedProto", "TollgateCore", "TollgateRedis", "MCPCore", "Gateway", "Audit", "Keys", "PortalAPI",
+                    "SharedProto", "TollgateCore", "TollgateRedis", "TollgateAuth", "MCPCore", "Gateway", "Audit", "Keys", "PortalAPI",
                     .product(name: "Hummingbird", package: "hummingbird"),
                     .product(name: "HummingbirdTesting", package: "hummingbird"),
                     .product(name: "Logging", package: "swift-log"),

@@ -20,12 +20,17 @@ public enum InternalAPI {
         public static let timeseries = "/internal/v1/audit/timeseries"
         public static let breakdown = "/internal/v1/audit/breakdown"
         public static let dashboard = "/internal/v1/audit/dashboard"
+        /// Rows one export answers at most.
+        public static let exportMaxRows = 100_000
     }
 
     /// Gateway routes.
     public enum Gateway {
         /// `POST <invoke>/<tool name>`: run a tool on behalf of the portal (try-it, replay).
         public static let invoke = "/internal/v1/invoke"
+        /// `GET`: every tool the gateway serves, `{"tools": [{name, group, description, input_schema}]}`.
         public static let tools = "/internal/v1/tools"
+        /// `GET`: server name, version, instructions and configuration (secrets redacted).
+        public static let server = "/internal/v1/server"
     }
 }

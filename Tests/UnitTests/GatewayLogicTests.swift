@@ -1,6 +1,7 @@
 import HTTPTypes
 import MCPCore
 import Testing
+import TollgateAuth
 import TollgateCore
 
 @testable import Gateway

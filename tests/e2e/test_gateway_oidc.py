@@ -1,76 +1,16 @@
 """Bearer JWTs from a test OIDC issuer that this test serves (discovery + JWKS)."""
 import base64
 import json
-import os
-import threading
 import time
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import httpx
 import jwt
 import pytest
 from cryptography.hazmat.primitives.asymmetric import rsa
 
-from conftest import free_port
+from oidc_issuer import AUDIENCE, issuer  # noqa: F401 (the fixture)
 
-AUDIENCE = "tollgate-test"
 MODERN_META = {"io.modelcontextprotocol/protocolVersion": "2026-07-28", "io.modelcontextprotocol/clientCapabilities": {}}
-
-
-class Issuer:
-    def __init__(self):
-        self.port = free_port()
-        self.url = f"http://127.0.0.1:{self.port}"
-        self.keys = {"k1": rsa.generate_private_key(public_exponent=65537, key_size=2048)}
-        issuer = self
-
-        class Handler(BaseHTTPRequestHandler):
-            def do_GET(self):
-                if self.path == "/.well-known/openid-configuration":
-                    body = {"issuer": issuer.url, "jwks_uri": f"{issuer.url}/jwks", "authorization_endpoint": f"{issuer.url}/authorize",
-                            "token_endpoint": f"{issuer.url}/token"}
-                elif self.path == "/jwks":
-                    body = {"keys": [issuer.jwk(kid) for kid in issuer.keys]}
-                else:
-                    self.send_response(404)
-                    self.end_headers()
-                    return
-                data = json.dumps(body).encode()
-                self.send_response(200)
-                self.send_header("Content-Type", "application/json")
-                self.send_header("Content-Length", str(len(data)))
-                self.end_headers()
-                self.wfile.write(data)
-
-            def log_message(self, *args):
-                pass
-
-        self.server = ThreadingHTTPServer(("127.0.0.1", self.port), Handler)
-        threading.Thread(target=self.server.serve_forever, daemon=True).start()
-
-    def jwk(self, kid):
-        numbers = self.keys[kid].public_key().public_numbers()
-
-        def b64(value):
-            raw = value.to_bytes((value.bit_length() + 7) // 8, "big")
-            return base64.urlsafe_b64encode(raw).rstrip(b"=").decode()
-
-        return {"kty": "RSA", "kid": kid, "use": "sig", "alg": "RS256", "n": b64(numbers.n), "e": b64(numbers.e)}
-
-    def token(self, kid="k1", key=None, **overrides):
-        now = int(time.time())
-        claims = {"iss": self.url, "sub": "alice", "aud": AUDIENCE, "exp": now + 300, "iat": now, "email": "alice@example.com",
-                  "name": "Alice", "roles": ["reader"], "azp": "tollgate-cli"}
-        claims.update(overrides)
-        claims = {k: v for k, v in claims.items() if v is not None}
-        return jwt.encode(claims, key or self.keys[kid], algorithm="RS256", headers={"kid": kid})
-
-
-@pytest.fixture
-def issuer():
-    issuer = Issuer()
-    yield issuer
-    issuer.server.shutdown()
 
 
 @pytest.fixture

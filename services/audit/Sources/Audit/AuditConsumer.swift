@@ -47,10 +47,10 @@ final class AuditConsumer: Service, Sendable {
         self.readiness = readiness
         self.settings = settings
         self.logger = logger
-        stored = metrics.makeCounter(name: "tollgate_audit_events_stored_total", help: "Audit events committed to Postgres.")
-        deadLettered = metrics.makeCounter(name: "tollgate_audit_dead_lettered_total", help: "Stream entries moved to the dead-letter stream.")
-        storeFailures = metrics.makeCounter(name: "tollgate_audit_store_failures_total", help: "Batches that could not be stored (retried).")
-        claimed = metrics.makeCounter(name: "tollgate_audit_claimed_total", help: "Entries claimed from dead consumers.")
+        stored = metrics.counter("tollgate_audit_events_stored_total", help: "Audit events committed to Postgres.")
+        deadLettered = metrics.counter("tollgate_audit_dead_lettered_total", help: "Stream entries moved to the dead-letter stream.")
+        storeFailures = metrics.counter("tollgate_audit_store_failures_total", help: "Batches that could not be stored (retried).")
+        claimed = metrics.counter("tollgate_audit_claimed_total", help: "Entries claimed from dead consumers.")
     }
 
     func run() async throws {

@@ -30,6 +30,8 @@ struct AuditFilter: Equatable {
 
     init(query: [(String, String)]) throws {
         for (key, value) in query {
+            // Postgres text cannot hold NUL: refuse it here rather than fail in the query.
+            guard !key.contains("\u{0}"), !value.contains("\u{0}") else { throw Invalid(message: "query parameters must not contain NUL characters") }
             switch key {
             case "from": from = try Self.date(value, "from")
             case "to": to = try Self.date(value, "to")

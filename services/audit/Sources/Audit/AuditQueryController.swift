@@ -29,12 +29,12 @@ struct AuditQueryController: Sendable {
     }
 
     private func list(_ request: Request, context: BasicRequestContext) async throws -> Response {
-        let query = request.uri.queryParameters
+        let query = request.uri.form
         let limit = try Self.int(query.get("limit"), name: "limit", default: 50, range: 1...1000)
         let offset = try Self.int(query.get("offset"), name: "offset", default: 0, range: 0...1_000_000)
         let filter: AuditFilter
         do {
-            filter = try AuditFilter(query: query.map { (String($0.key), String($0.value)) })
+            filter = try AuditFilter(query: query.pairs.map { ($0.key, $0.value) })
         } catch let invalid as AuditFilter.Invalid {
             throw HTTPError(.badRequest, message: invalid.message)
         }

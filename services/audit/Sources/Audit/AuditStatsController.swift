@@ -12,7 +12,7 @@ import TollgateCore
 /// - `GET /internal/v1/audit/dashboard`: the last hour's totals, error rate, p50/p95 duration,
 ///   unique users and tools, and the most recent events.
 struct AuditStatsController: Sendable {
-    static let exportCap = 100_000
+    static let exportCap = InternalAPI.Audit.exportMaxRows
     static let maximumBuckets = 10_000
 
     let client: PostgresClient
@@ -27,11 +27,11 @@ struct AuditStatsController: Sendable {
     }
 
     private func export(_ request: Request, context: BasicRequestContext) async throws -> Response {
-        let query = request.uri.queryParameters
+        let query = request.uri.form
         guard (query.get("format") ?? "jsonl") == "jsonl" else { throw HTTPError(.badRequest, message: "format must be jsonl") }
         let filter: AuditFilter
         do {
-            filter = try AuditFilter(query: query.map { (String($0.key), String($0.value)) })
+            filter = try AuditFilter(query: query.pairs.map { ($0.key, $0.value) })
         } catch let invalid as AuditFilter.Invalid {
             throw HTTPError(.badRequest, message: invalid.message)
         }
@@ -69,7 +69,7 @@ struct AuditStatsController: Sendable {
     }
 
     private func timeseries(_ request: Request, context: BasicRequestContext) async throws -> Response {
-        let query = request.uri.queryParameters
+        let query = request.uri.form
         let (from, to) = try Self.window(query.get("from"), query.get("to"), defaultSeconds: 3600)
         guard let bucket = GoDuration.parse(query.get("bucket") ?? "1m") else {
             throw HTTPError(.badRequest, message: "bucket must be a duration of at least 1s, like 30s, 1m or 1h")
@@ -95,7 +95,7 @@ struct AuditStatsController: Sendable {
     }
 
     private func breakdown(_ request: Request, context: BasicRequestContext) async throws -> Response {
-        let query = request.uri.queryParameters
+        let query = request.uri.form
         let columns = ["tool": "tool_name", "user": "user_subject", "success": "success::text", "auth_type": "auth_type"]
         let by = query.get("by") ?? "tool"
         guard let column = columns[by] else { throw HTTPError(.badRequest, message: "by must be tool, user, success or auth_type") }

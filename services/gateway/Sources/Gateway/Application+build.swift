@@ -3,6 +3,7 @@ public import Hummingbird
 import KeysClient
 import Logging
 import SharedProto
+import TollgateAuth
 import TollgateCore
 
 /// Builds the gateway: the MCP endpoint with authentication, sessions, rate limiting and the
@@ -10,9 +11,9 @@ import TollgateCore
 public func buildApplication(config: GatewayConfig, runtime: ServiceRuntime) async throws -> some ApplicationProtocol {
     let clients = ServiceApplication.Clients(settings: config.settings, logger: runtime.logger)
     let keyCache = KeyValidationCache(
-        client: KeysClient(configuration: .init(baseURL: config.keysURL, internalToken: config.settings.internalToken), httpClient: .shared),
+        client: KeysClient(configuration: .init(baseURL: config.auth.keysURL, internalToken: config.settings.internalToken), httpClient: .shared),
         redis: clients.redis,
-        configuration: .init(ttl: config.keyCacheTTL, negativeTTL: config.keyNegativeTTL),
+        configuration: .init(ttl: config.auth.keyCacheTTL, negativeTTL: config.auth.keyNegativeTTL),
         logger: runtime.logger
     )
     let cancellations = CancellationRegistry(redis: clients.redis, logger: runtime.logger)
@@ -50,7 +51,7 @@ public func buildApplication(config: GatewayConfig, runtime: ServiceRuntime) asy
         logger: runtime.logger,
         metrics: runtime.metrics
     )
-    let oidc = config.oidc.map { OIDCVerifier(settings: $0, http: upstreamHTTP, logger: runtime.logger) }
+    let oidc = config.auth.oidc.map { OIDCVerifier(settings: $0, http: upstreamHTTP, logger: runtime.logger) }
     let router = ServiceApplication.makeRouter(BasicRequestContext.self, settings: config.settings, runtime: runtime)
     router.add(middleware: CORSPolicy(allowedOrigins: config.corsOrigins))
     WellKnownController(serverName: config.serverName, oidc: oidc, baseURL: baseURL).addRoutes(to: router)
@@ -64,12 +65,16 @@ public func buildApplication(config: GatewayConfig, runtime: ServiceRuntime) asy
         ? AuditPublisher(redis: clients.redis, settings: .init(capacity: config.auditQueueCapacity, spoolPath: config.auditSpoolPath), logger: runtime.logger, metrics: runtime.metrics)
         : nil
     let audit = AuditRecorder(publisher: publisher, redactor: Redactor(keys: config.redactKeys), maxPayloadBytes: config.maxPayloadBytes)
+    GatewayInfoController(dispatcher: dispatcher, sanitizedConfiguration: config.sanitized, internalToken: config.settings.internalToken).addRoutes(to: router)
     InvokeController(dispatcher: dispatcher, audit: audit, internalToken: config.settings.internalToken, maxBodyBytes: config.settings.maxBodyBytes).addRoutes(to: router)
     MCPEndpoint(
         dispatcher: dispatcher,
-        authenticator: Authenticator(staticKeys: config.staticKeys, keyCache: keyCache, allowAnonymous: config.allowAnonymous, oidc: oidc, logger: runtime.logger),
+        authenticator: Authenticator(staticKeys: config.auth.staticKeys, keyCache: keyCache, allowAnonymous: config.allowAnonymous, oidc: oidc, logger: runtime.logger),
         sessions: SessionStore(redis: clients.redis, ttl: config.sessionTTL),
-        rateLimiter: RateLimiter(redis: clients.redis, perSecond: config.rateLimitPerSecond, burst: config.rateLimitBurst, logger: runtime.logger, metrics: runtime.metrics),
+        rateLimiter: RateLimiter(
+            redis: clients.redis, scope: "mcp", perSecond: Double(config.rateLimitPerSecond), burst: config.rateLimitBurst,
+            logger: runtime.logger, metrics: runtime.metrics, service: "gateway"
+        ),
         cancellations: cancellations,
         originPolicy: OriginPolicy(allowed: config.allowedOrigins),
         audit: audit,

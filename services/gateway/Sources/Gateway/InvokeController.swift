@@ -2,6 +2,7 @@ import Foundation
 import Hummingbird
 import MCPCore
 import SharedProto
+import TollgateAuth
 import TollgateCore
 
 /// `POST /internal/v1/invoke/{tool}` (internal token): runs a tool for portal-api's try-it and

@@ -1,5 +1,6 @@
 import Hummingbird
 import MCPCore
+import TollgateAuth
 import TollgateCore
 
 /// Public discovery documents: RFC 9728 protected-resource metadata and the

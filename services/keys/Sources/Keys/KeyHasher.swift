@@ -1,7 +1,8 @@
 import HummingbirdBcrypt
-import Prometheus
 import NIOPosix
+import Prometheus
 import ServiceLifecycle
+import TollgateCore
 
 /// bcrypt on dedicated threads: hashing and verifying take tens of milliseconds of CPU and
 /// must never run on an event loop or the cooperative pool.
@@ -17,7 +18,7 @@ final class KeyHasher: Service, Sendable {
         self.pool = NIOThreadPool(numberOfThreads: threads)
         self.pool.start()
         self.cost = UInt8(cost)
-        self.verifications = metrics.makeCounter(name: "tollgate_keys_bcrypt_verifications_total", help: "bcrypt verifications of presented keys.")
+        self.verifications = metrics.counter("tollgate_keys_bcrypt_verifications_total", help: "bcrypt verifications of presented keys.")
         self.decoyHash = Bcrypt.hash(KeyGenerator.secret(), cost: UInt8(cost))
     }
 

@@ -3,6 +3,7 @@ import Logging
 import Prometheus
 import ServiceLifecycle
 import Synchronization
+import TollgateCore
 
 /// Collects key uses in memory and writes them in one statement per interval, so a key
 /// used a thousand times a second costs one `UPDATE` row per interval, not a thousand.
@@ -19,8 +20,8 @@ final class LastUsedRecorder: Service, Sendable {
         self.store = store
         self.interval = interval
         self.logger = logger
-        self.writes = metrics.makeCounter(name: "tollgate_keys_last_used_rows_written_total", help: "Rows whose last_used_at was updated.")
-        self.failures = metrics.makeCounter(name: "tollgate_keys_last_used_flush_failures_total", help: "Failed last_used_at flushes (retried next interval).")
+        self.writes = metrics.counter("tollgate_keys_last_used_rows_written_total", help: "Rows whose last_used_at was updated.")
+        self.failures = metrics.counter("tollgate_keys_last_used_flush_failures_total", help: "Failed last_used_at flushes (retried next interval).")
     }
 
     func record(keyID: String, at time: Date = Date()) {

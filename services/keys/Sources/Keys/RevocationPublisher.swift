@@ -1,6 +1,7 @@
 import Logging
 import Prometheus
 import SharedProto
+import TollgateCore
 import TollgateRedis
 
 /// Tells every gateway replica that a key was revoked, on `RedisNames.keyRevokedChannel`.
@@ -15,7 +16,7 @@ struct RevocationPublisher: Sendable {
     init(redis: RedisClient, logger: Logger, metrics: PrometheusCollectorRegistry) {
         self.redis = redis
         self.logger = logger
-        self.failures = metrics.makeCounter(name: "tollgate_keys_revocation_publish_failures_total", help: "Revocations that could not be announced on Redis.")
+        self.failures = metrics.counter("tollgate_keys_revocation_publish_failures_total", help: "Revocations that could not be announced on Redis.")
     }
 
     func announce(keyID: String) async {

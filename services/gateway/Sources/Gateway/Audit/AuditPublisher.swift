@@ -43,10 +43,10 @@ final class AuditPublisher: Service, Sendable {
         self.logger = logger
         (wakeups, wakeup) = AsyncStream.makeStream(of: Void.self, bufferingPolicy: .bufferingNewest(1))
         fileIO.start()
-        published = metrics.makeCounter(name: "tollgate_gateway_audit_published_total", help: "Audit events written to the Redis stream.")
-        spooled = metrics.makeCounter(name: "tollgate_gateway_audit_spooled_total", help: "Audit events written to the local spool while Redis was unavailable.")
-        replayed = metrics.makeCounter(name: "tollgate_gateway_audit_replayed_total", help: "Spooled audit events later written to Redis.")
-        dropped = metrics.makeCounter(name: "tollgate_gateway_audit_dropped_total", help: "Audit events that could be neither published nor spooled.")
+        published = metrics.counter("tollgate_gateway_audit_published_total", help: "Audit events written to the Redis stream.")
+        spooled = metrics.counter("tollgate_gateway_audit_spooled_total", help: "Audit events written to the local spool while Redis was unavailable.")
+        replayed = metrics.counter("tollgate_gateway_audit_replayed_total", help: "Spooled audit events later written to Redis.")
+        dropped = metrics.counter("tollgate_gateway_audit_dropped_total", help: "Audit events that could be neither published nor spooled.")
     }
 
     /// Queues an event; never waits.

@@ -1,6 +1,7 @@
 import Foundation
 import MCPCore
 import SharedProto
+import TollgateAuth
 
 /// Builds the audit event of each tool call and authentication failure and hands it to the
 /// publisher (which never blocks). Arguments are redacted; payloads are bounded by

@@ -9,19 +9,3 @@ struct HTTPLevelError: Error {
     var error: JSONRPCError
     var headers: HTTPFields = [:]
 }
-
-/// Why authentication failed.
-enum AuthenticationFailure: Error, Equatable {
-    case missingCredentials
-    case invalid(String)
-    /// The keys service could not be asked: not the caller's fault.
-    case unavailable
-
-    var message: String {
-        switch self {
-        case .missingCredentials: "authentication required: send X-API-Key or Authorization: Bearer"
-        case .invalid(let reason): reason
-        case .unavailable: "authentication is temporarily unavailable"
-        }
-    }
-}

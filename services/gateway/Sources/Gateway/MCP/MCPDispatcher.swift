@@ -2,6 +2,8 @@ import Foundation
 import Logging
 import MCPCore
 import Prometheus
+import TollgateAuth
+import TollgateCore
 
 /// Answers one JSON-RPC request for a caller. Transport concerns (HTTP, SSE, sessions,
 /// cancellation signals) stay in `MCPEndpoint`; this is the protocol's method table.
@@ -24,8 +26,8 @@ struct MCPDispatcher: Sendable {
         self.instructions = instructions
         self.pageSize = pageSize
         self.logger = logger
-        self.toolCalls = metrics.makeCounter(name: "tollgate_gateway_tool_calls_total", help: "tools/call requests dispatched.")
-        self.toolCallsCancelled = metrics.makeCounter(name: "tollgate_gateway_tool_calls_cancelled_total", help: "tools/call requests cancelled by the client.")
+        self.toolCalls = metrics.counter("tollgate_gateway_tool_calls_total", help: "tools/call requests dispatched.")
+        self.toolCallsCancelled = metrics.counter("tollgate_gateway_tool_calls_cancelled_total", help: "tools/call requests cancelled by the client.")
     }
 
     var serverInfo: JSONValue { ["name": .string(serverName), "version": .string(serverVersion)] }

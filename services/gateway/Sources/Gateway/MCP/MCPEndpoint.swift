@@ -7,6 +7,8 @@ import NIOCore
 import ServiceLifecycle
 import SharedProto
 import Synchronization
+import TollgateAuth
+import TollgateCore
 
 /// The Streamable HTTP transport at `/` and `/mcp`: POST (JSON or SSE answers), GET (the
 /// session's server-to-client stream), DELETE (end a session), for the 2025 revisions

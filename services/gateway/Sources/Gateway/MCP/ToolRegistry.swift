@@ -1,4 +1,5 @@
 import MCPCore
+import TollgateAuth
 
 /// Every tool the gateway serves, by name, in a stable order.
 struct ToolRegistry: Sendable {

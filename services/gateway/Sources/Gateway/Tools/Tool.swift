@@ -1,4 +1,5 @@
 import MCPCore
+import TollgateAuth
 
 /// What a tool is, as `tools/list` shows it.
 struct ToolDefinition: Sendable {
@@ -18,27 +19,6 @@ struct ToolDefinition: Sendable {
         if let annotations { members.append(("annotations", annotations)) }
         return .object(members)
     }
-}
-
-/// Who is calling, as tools see it.
-struct CallerIdentity: Sendable, Equatable {
-    enum AuthType: String, Sendable {
-        case apikey, oidc, anonymous
-    }
-
-    var subject: String
-    var email: String?
-    var name: String?
-    var authType: AuthType
-    var apiKeyName: String?
-    var scopes: [String]
-    /// Glob patterns of callable tools; empty means every tool.
-    var allowedTools: [String]
-    var claims: JSONValue
-
-    static let anonymous = CallerIdentity(
-        subject: "anonymous", email: nil, name: nil, authType: .anonymous, apiKeyName: nil, scopes: [], allowedTools: [], claims: .object([])
-    )
 }
 
 /// Sends `notifications/progress` for the running call, when the caller asked for them.

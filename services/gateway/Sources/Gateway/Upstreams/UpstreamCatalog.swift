@@ -4,6 +4,7 @@ import MCPCore
 import Prometheus
 import ServiceLifecycle
 import Synchronization
+import TollgateCore
 
 /// A tool of an upstream as the gateway exposes it.
 struct UpstreamTool: Sendable {
@@ -53,7 +54,7 @@ final class UpstreamCatalog: Service, Sendable {
         self.logger = logger
         self.state = Mutex(Dictionary(uniqueKeysWithValues: upstreams.map { ($0.settings.name, UpstreamState()) }))
         (refreshStream, refreshRequests) = AsyncStream.makeStream(of: String.self, bufferingPolicy: .bufferingNewest(64))
-        self.failures = metrics.makeCounter(name: "tollgate_gateway_upstream_failures_total", help: "Upstream requests that failed to reach their server.")
+        self.failures = metrics.counter("tollgate_gateway_upstream_failures_total", help: "Upstream requests that failed to reach their server.")
     }
 
     /// Tools of every reachable upstream, in configuration order.
@@ -61,6 +62,11 @@ final class UpstreamCatalog: Service, Sendable {
         state.withLock { state in
             upstreams.flatMap { upstream in state[upstream.settings.name].map { $0.available ? $0.tools : [] } ?? [] }
         }
+    }
+
+    /// Each upstream's name and whether it is reachable, in configuration order.
+    var status: [(name: String, available: Bool)] {
+        state.withLock { state in upstreams.map { ($0.settings.name, state[$0.settings.name]?.available ?? false) } }
     }
 
     func tool(named name: String) -> (UpstreamTool, Upstream)? {

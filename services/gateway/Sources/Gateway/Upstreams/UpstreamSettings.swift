@@ -1,4 +1,5 @@
 import MCPCore
+import TollgateAuth
 import TollgateCore
 
 /// One federated MCP server, from the `upstreams` configuration list.

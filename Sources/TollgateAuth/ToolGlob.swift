@@ -1,15 +1,15 @@
 /// Glob patterns for tool allow-lists and upstream include/exclude: `*` matches any run of
 /// characters, `?` one character; everything else matches itself.
-struct ToolGlob: Sendable, Hashable {
-    let pattern: String
+public struct ToolGlob: Sendable, Hashable {
+    public let pattern: String
     private let characters: [Character]
 
-    init(_ pattern: String) {
+    public init(_ pattern: String) {
         self.pattern = pattern
         self.characters = Array(pattern)
     }
 
-    func matches(_ name: String) -> Bool {
+    public func matches(_ name: String) -> Bool {
         let text = Array(name)
         var p = 0
         var t = 0
@@ -36,7 +36,7 @@ struct ToolGlob: Sendable, Hashable {
     }
 
     /// Whether `name` is allowed by `patterns` (empty allows everything).
-    static func allows(_ patterns: [String], _ name: String) -> Bool {
+    public static func allows(_ patterns: [String], _ name: String) -> Bool {
         patterns.isEmpty || patterns.contains { ToolGlob($0).matches(name) }
     }
 }

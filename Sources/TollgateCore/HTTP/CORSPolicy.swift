@@ -1,25 +1,26 @@
 import HTTPTypes
-import Hummingbird
+public import Hummingbird
 
-/// CORS as seed 002 describes (any origin by default; methods GET, POST, DELETE, OPTIONS;
+/// CORS as seed 002 describes, for the gateway and portal-api (any origin by default; methods GET, POST, DELETE, OPTIONS;
 /// the MCP headers allowed and exposed), with the allowed origins configurable: when the
 /// list is not `*`, only listed origins get CORS headers (a browser then blocks the rest).
-struct CORSPolicy<Context: RequestContext>: RouterMiddleware {
+public struct CORSPolicy<Context: RequestContext>: RouterMiddleware {
     private let origins: Set<String>
     private let reflecting: CORSMiddleware<Context>
     private let any: CORSMiddleware<Context>
 
-    init(allowedOrigins: [String]) {
+    public init(allowedOrigins: [String]) {
         origins = Set(allowedOrigins)
         let headers: [HTTPField.Name] = [
-            .authorization, .contentType, .init("X-API-Key")!, .mcpSessionID, .mcpProtocolVersion, .mcpMethod, .mcpName, .init("Last-Event-ID")!,
+            .authorization, .contentType, .init("X-API-Key")!, .init("Mcp-Session-Id")!, .init("MCP-Protocol-Version")!, .init("Mcp-Method")!, .init("Mcp-Name")!,
+            .init("Last-Event-ID")!, .init("X-Requested-With")!,
         ]
         let exposed = ["Mcp-Session-Id", "MCP-Protocol-Version", "WWW-Authenticate"]
         reflecting = CORSMiddleware(allowOrigin: .originBased, allowHeaders: headers, allowMethods: [.get, .post, .delete, .options], exposedHeaders: exposed)
         any = CORSMiddleware(allowOrigin: .all, allowHeaders: headers, allowMethods: [.get, .post, .delete, .options], exposedHeaders: exposed)
     }
 
-    func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
+    public func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
         if origins.isEmpty || origins.contains("*") {
             return try await any.handle(request, context: context, next: next)
         }

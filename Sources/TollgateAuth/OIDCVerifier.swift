@@ -1,29 +1,41 @@
-import AsyncHTTPClient
+public import AsyncHTTPClient
 import Foundation
 import JWTKit
-import Logging
-import MCPCore
+public import Logging
+public import MCPCore
 import NIOFoundationCompat
 import Synchronization
 
-/// OIDC settings of the gateway.
-struct OIDCSettings: Sendable {
-    var issuer: String
-    var audience: String
+/// OIDC settings shared by the gateway and portal-api.
+public struct OIDCSettings: Sendable {
+    public var issuer: String
+    public var audience: String
     /// When not empty, `azp` (or `client_id`) must be one of these.
-    var allowedClients: [String]
-    var clockSkewSeconds: Int
+    public var allowedClients: [String]
+    public var clockSkewSeconds: Int
     /// Dotted path of the roles claim, e.g. `roles` or `realm_access.roles`.
-    var rolesClaim: String
+    public var rolesClaim: String
     /// Role → tool globs. Empty: OIDC callers may call every tool.
-    var roleTools: [String: [String]]
+    public var roleTools: [String: [String]]
+    /// Roles that carry the `admin` scope.
+    public var adminRoles: [String]
+
+    public init(issuer: String, audience: String, allowedClients: [String], clockSkewSeconds: Int, rolesClaim: String, roleTools: [String: [String]], adminRoles: [String]) {
+        self.issuer = issuer
+        self.audience = audience
+        self.allowedClients = allowedClients
+        self.clockSkewSeconds = clockSkewSeconds
+        self.rolesClaim = rolesClaim
+        self.roleTools = roleTools
+        self.adminRoles = adminRoles
+    }
 }
 
 /// Verifies bearer JWTs against the issuer's JWKS with jwt-kit: discovery document and JWKS
 /// cached, JWKS refetched when a token names an unknown key (at most every 10 s), `iss` exact,
 /// `aud` containing the audience, `azp`/`client_id` allowed, `exp`/`nbf`/`iat` with clock skew.
 /// Unsigned (`alg: none`) tokens are refused by jwt-kit, which has no such algorithm.
-final class OIDCVerifier: Sendable {
+public final class OIDCVerifier: Sendable {
     struct Payload: JWTPayload {
         var iss: IssuerClaim
         var sub: SubjectClaim
@@ -47,25 +59,27 @@ final class OIDCVerifier: Sendable {
         var lastFetch: ContinuousClock.Instant?
     }
 
-    let settings: OIDCSettings
+    public let settings: OIDCSettings
     private let http: HTTPClient
     private let logger: Logger
     private let cache = Mutex(Cache())
 
-    init(settings: OIDCSettings, http: HTTPClient, logger: Logger) {
+    public init(settings: OIDCSettings, http: HTTPClient, logger: Logger) {
         self.settings = settings
         self.http = http
         self.logger = logger
     }
 
     /// The issuer's discovery document, fetched on first use.
-    func discoveryDocument() async throws -> JSONValue {
+    public func discoveryDocument() async throws -> JSONValue {
         if let document = cache.withLock({ $0.discovery }) { return document }
         _ = try await fetchKeys(force: true)
         return cache.withLock { $0.discovery } ?? .object([])
     }
 
-    func verify(_ token: String) async throws(AuthenticationFailure) -> CallerIdentity {
+    /// Verifies a bearer access token (`aud` must contain the configured audience), or, with
+    /// `audience` given, an ID token from the login flow (`aud` must contain the client id).
+    public func verify(_ token: String, audience: String? = nil) async throws(AuthenticationFailure) -> CallerIdentity {
         let payload: Payload
         do {
             payload = try await verifySignature(token)
@@ -77,19 +91,22 @@ final class OIDCVerifier: Sendable {
         let now = Date()
         let skew = TimeInterval(settings.clockSkewSeconds)
         guard payload.iss.value == settings.issuer else { throw .invalid("token issuer is not trusted") }
-        guard payload.aud.value.contains(settings.audience) else { throw .invalid("token audience does not include \(settings.audience)") }
+        let audience = audience ?? settings.audience
+        guard payload.aud.value.contains(audience) else { throw .invalid("token audience does not include \(audience)") }
         guard payload.exp.value.addingTimeInterval(skew) > now else { throw .invalid("token expired") }
         if let nbf = payload.nbf, nbf.value.addingTimeInterval(-skew) > now { throw .invalid("token not yet valid") }
         if let iat = payload.iat, iat.value.addingTimeInterval(-skew) > now { throw .invalid("token issued in the future") }
-        if !settings.allowedClients.isEmpty {
+        if !settings.allowedClients.isEmpty, audience == settings.audience {
             guard let client = payload.azp ?? payload.client_id, settings.allowedClients.contains(client) else {
                 throw .invalid("token client is not allowed")
             }
         }
         let claims = Self.claims(of: token)
+        let roles = roles(in: claims)
         return CallerIdentity(
             subject: payload.sub.value, email: payload.email, name: payload.name, authType: .oidc, apiKeyName: nil,
-            scopes: [], allowedTools: allowedTools(roles: roles(in: claims)), claims: claims
+            scopes: roles.contains(where: settings.adminRoles.contains) ? ["admin"] : [],
+            allowedTools: allowedTools(roles: roles), roles: roles, claims: claims
         )
     }
 
@@ -142,7 +159,7 @@ final class OIDCVerifier: Sendable {
     }
 
     /// The token's claims as sent (the payload segment), for `whoami`.
-    static func claims(of token: String) -> JSONValue {
+    public static func claims(of token: String) -> JSONValue {
         segment(token, 1) ?? .object([])
     }
 

@@ -1,21 +1,29 @@
 import Foundation
-import HTTPTypes
-import KeysClient
-import Logging
+public import HTTPTypes
+public import KeysClient
+public import Logging
 import SharedProto
 import TollgateCore
 
-/// The gateway's authentication chain: `X-API-Key`, then `Authorization: Bearer`.
+/// The authentication chain of the gateway and portal-api: `X-API-Key`, then `Authorization: Bearer`.
 /// Static keys (constant-time compare) first, then database keys through the cached keys
 /// client; anonymous only when configured.
-struct Authenticator: Sendable {
-    let staticKeys: [GatewayConfig.StaticKey]
+public struct Authenticator: Sendable {
+    let staticKeys: [AuthSettings.StaticKey]
     let keyCache: KeyValidationCache
     let allowAnonymous: Bool
-    let oidc: OIDCVerifier?
+    public let oidc: OIDCVerifier?
     let logger: Logger
 
-    func authenticate(_ headers: HTTPFields) async throws(AuthenticationFailure) -> CallerIdentity {
+    public init(staticKeys: [AuthSettings.StaticKey], keyCache: KeyValidationCache, allowAnonymous: Bool, oidc: OIDCVerifier?, logger: Logger) {
+        self.staticKeys = staticKeys
+        self.keyCache = keyCache
+        self.allowAnonymous = allowAnonymous
+        self.oidc = oidc
+        self.logger = logger
+    }
+
+    public func authenticate(_ headers: HTTPFields) async throws(AuthenticationFailure) -> CallerIdentity {
         guard let presented = Self.credential(headers) else {
             if allowAnonymous { return .anonymous }
             throw .missingCredentials
@@ -55,7 +63,7 @@ struct Authenticator: Sendable {
     }
 
     /// The presented credential: `X-API-Key`, else the `Bearer` token.
-    static func credential(_ headers: HTTPFields) -> String? {
+    public static func credential(_ headers: HTTPFields) -> String? {
         if let key = headers[HTTPField.Name("X-API-Key")!], !key.isEmpty {
             return key.trimmingCharacters(in: .whitespaces)
         }
@@ -68,7 +76,7 @@ struct Authenticator: Sendable {
         return nil
     }
 
-    static func looksLikeJWT(_ token: String) -> Bool {
+    public static func looksLikeJWT(_ token: String) -> Bool {
         let parts = token.split(separator: ".", omittingEmptySubsequences: false)
         return parts.count == 3 && parts.allSatisfy { !$0.isEmpty && $0.utf8.allSatisfy { byte in
             (byte >= 0x30 && byte <= 0x39) || (byte >= 0x41 && byte <= 0x5A) || (byte >= 0x61 && byte <= 0x7A) || byte == 0x2D || byte == 0x5F
@@ -76,15 +84,12 @@ struct Authenticator: Sendable {
     }
 
     /// Compares against every static key, always all of them, in constant time each.
-    private func staticKey(matching presented: String) -> GatewayConfig.StaticKey? {
+    private func staticKey(matching presented: String) -> AuthSettings.StaticKey? {
         let bytes = Array(presented.utf8)
-        var match: GatewayConfig.StaticKey?
-        for key in staticKeys where InternalTokenMiddleware<BasicRequestContextAlias>.constantTimeEquals(bytes, Array(key.key.utf8)) {
+        var match: AuthSettings.StaticKey?
+        for key in staticKeys where ConstantTime.equals(bytes, Array(key.key.utf8)) {
             match = key
         }
         return match
     }
 }
-
-import Hummingbird
-typealias BasicRequestContextAlias = BasicRequestContext

@@ -1,13 +1,12 @@
-import Logging
-import Prometheus
+public import Logging
+public import Prometheus
 import SharedProto
-import TollgateCore
-import TollgateRedis
+public import TollgateRedis
 
-/// A token bucket per identity, kept in Redis so every gateway replica shares it.
+/// A token bucket per identity, kept in Redis so every replica of a service shares it.
 /// If Redis is unreachable the limiter lets requests through (counted on /metrics):
-/// an outage of the limiter must not become an outage of the gateway.
-struct RateLimiter: Sendable {
+/// an outage of the limiter must not become an outage of the service.
+public struct RateLimiter: Sendable {
     /// Refills, takes one token, returns {allowed, milliseconds until a token is available}.
     static let script = """
         local rate = tonumber(ARGV[1]) / 1000
@@ -30,34 +29,42 @@ struct RateLimiter: Sendable {
         return {allowed, wait}
         """
 
-    enum Decision: Equatable {
+    public enum Decision: Equatable, Sendable {
         case allowed
         case limited(retryAfterSeconds: Int)
     }
 
     let redis: RedisClient
-    let perSecond: Int
+    /// What the bucket limits (`mcp`, `replay`): part of the Redis key.
+    let scope: String
+    let perSecond: Double
     let burst: Int
     let logger: Logger
     let failOpen: Prometheus.Counter
     private let warnings = LogThrottle()
 
-    init(redis: RedisClient, perSecond: Int, burst: Int, logger: Logger, metrics: PrometheusCollectorRegistry) {
+    /// `perSecond` may be fractional (`1.0 / 12` is one token every 12 s); 0 disables the limit.
+    public init(redis: RedisClient, scope: String, perSecond: Double, burst: Int, logger: Logger, metrics: PrometheusCollectorRegistry, service: String) {
         self.redis = redis
+        self.scope = scope
         self.perSecond = perSecond
         self.burst = burst
         self.logger = logger
-        self.failOpen = metrics.makeCounter(name: "tollgate_gateway_rate_limit_unavailable_total", help: "Requests let through because the rate limiter (Redis) was unreachable.")
+        self.failOpen = metrics.counter(
+            "tollgate_\(service)_rate_limit_unavailable_total",
+            help: "Requests let through because the rate limiter (Redis) was unreachable.",
+            labels: [("scope", scope)]
+        )
     }
 
-    func check(identity: String, nowMilliseconds: Int64) async -> Decision {
+    public func check(identity: String, nowMilliseconds: Int64) async -> Decision {
         guard perSecond > 0 else { return .allowed }
         do {
             let reply = try await redis.send(
                 // The bucket's parameters are part of its key: replicas configured alike share a
-                // bucket, a differently configured gateway on the same Redis does not drain it.
-                "EVAL", RedisArgument(Self.script), "1", RedisArgument("\(RedisNames.rateLimitKeyPrefix)mcp:\(perSecond):\(burst):\(identity)"),
-                RedisArgument(perSecond), RedisArgument(burst), RedisArgument(Int(nowMilliseconds))
+                // bucket, a differently configured service on the same Redis does not drain it.
+                "EVAL", RedisArgument(Self.script), "1", RedisArgument("\(RedisNames.rateLimitKeyPrefix)\(scope):\(perSecond):\(burst):\(identity)"),
+                RedisArgument(String(perSecond)), RedisArgument(burst), RedisArgument(Int(nowMilliseconds))
             )
             guard let values = reply.array, values.count == 2, let allowed = values[0].int, let wait = values[1].int else {
                 return .allowed
@@ -66,7 +73,7 @@ struct RateLimiter: Sendable {
         } catch {
             failOpen.increment()
             if let suppressed = warnings.admit() {
-                logger.warning("rate limiter unavailable; requests allowed", metadata: ["error": "\(error)", "suppressed": "\(suppressed)"])
+                logger.warning("rate limiter unavailable; requests allowed", metadata: ["scope": "\(scope)", "error": "\(error)", "suppressed": "\(suppressed)"])
             }
             return .allowed
         }

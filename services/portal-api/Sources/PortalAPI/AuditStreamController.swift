@@ -1,0 +1,126 @@
+import Foundation
+import Hummingbird
+import Logging
+import MCPCore
+import NIOCore
+import SharedProto
+
+/// `GET /api/v1/portal/audit/stream`: server-sent events of committed audit events.
+/// Opens with `: connected`, sends `event: audit` with the event JSON (the shape of
+/// `/audit/events`) per event, `: keepalive` every 30 s. With filters (those of `/events`),
+/// each announced batch is checked against the audit service with the same filters, so the
+/// stream and the list agree on every rule, JSONB filters included.
+struct AuditStreamController: Sendable {
+    let feed: AuditFeed
+    let audit: ServiceClient
+    let keepalive: Duration
+
+    /// Query keys that do not select events on a live stream.
+    static let ignoredKeys: Set<String> = ["from", "to", "limit", "offset", "format"]
+
+    func addRoutes(to group: RouterGroup<PortalRequestContext>) {
+        group.get("portal/audit/stream") { request, context in try stream(request, context) }
+    }
+
+    private func stream(_ request: Request, _ context: PortalRequestContext) throws -> Response {
+        _ = try context.requireIdentity()
+        let filters = request.uri.form.pairs.filter { !Self.ignoredKeys.contains($0.key) }.map { ($0.key, $0.value) }
+        if let success = filters.first(where: { $0.0 == "success" })?.1, !["", "true", "false"].contains(success) {
+            throw PortalError.badRequest("success must be true or false")
+        }
+        guard let subscription = feed.subscribe() else { throw PortalError.unavailable("too many open audit streams; try again later") }
+        let feed = self.feed
+        let audit = self.audit
+        let keepalive = self.keepalive
+        let logger = context.logger
+        let requestID = context.id
+        return Response(
+            status: .ok,
+            headers: [
+                .contentType: "text/event-stream",
+                .cacheControl: "no-cache",
+                .init("X-Accel-Buffering")!: "no",
+            ],
+            body: ResponseBody { writer in
+                defer { feed.unsubscribe(subscription.id) }
+                let ticker = Task {
+                    while !Task.isCancelled {
+                        try await Task.sleep(for: keepalive)
+                        feed.keepalive(subscription.id)
+                    }
+                }
+                defer { ticker.cancel() }
+                try await writer.write(ByteBuffer(string: ": connected\n\n"))
+                for await item in subscription.items {
+                    switch item {
+                    case .keepalive:
+                        try await writer.write(ByteBuffer(string: ": keepalive\n\n"))
+                    case .events(let events):
+                        let selected = filters.isEmpty
+                            ? events
+                            : await Self.matching(events, filters: filters, audit: audit, requestID: requestID, logger: logger)
+                        guard !selected.isEmpty else { continue }
+                        var chunk = ByteBuffer()
+                        for event in selected {
+                            chunk.writeString("id: \(event.id.uuidString.lowercased())\nevent: audit\ndata: \(Self.render(event).jsonString)\n\n")
+                        }
+                        try await writer.write(chunk)
+                    }
+                }
+                try await writer.finish(nil)
+            }
+        )
+    }
+
+    /// The events of a batch that the audit service's filter selects.
+    static func matching(_ events: [AuditEvent], filters: [(String, String)], audit: ServiceClient, requestID: String, logger: Logger) async -> [AuditEvent] {
+        guard let first = events.map(\.timestamp).min(), let last = events.map(\.timestamp).max() else { return [] }
+        var components = URLComponents()
+        components.queryItems = filters.map { URLQueryItem(name: $0.0, value: $0.1) } + [
+            URLQueryItem(name: "from", value: WireCoding.formatDate(first.addingTimeInterval(-1))),
+            URLQueryItem(name: "to", value: WireCoding.formatDate(last.addingTimeInterval(1))),
+            URLQueryItem(name: "limit", value: "1000"),
+        ]
+        // `+` is a space in a query string: a literal one (in a timestamp or a value) must be escaped.
+        let query = (components.percentEncodedQuery ?? "").replacingOccurrences(of: "+", with: "%2B")
+        do {
+            let body = try await audit.send(.GET, InternalAPI.Audit.events, query: query, requestID: requestID)
+            let ids = Set(((try? JSONParser.parse(Array(buffer: body)))?["events"]?.arrayValue ?? []).compactMap { $0["id"]?.stringValue?.lowercased() })
+            return events.filter { ids.contains($0.id.uuidString.lowercased()) }
+        } catch {
+            logger.warning("live-tail filter check failed; batch skipped for this stream", metadata: ["error": "\(error)"])
+            return []
+        }
+    }
+
+    /// An event in the shape of `/audit/events` (parameters as JSON, not as text).
+    static func render(_ event: AuditEvent) -> JSONValue {
+        func text(_ value: String?) -> JSONValue { value.map { .string($0) } ?? .null }
+        func int(_ value: Int?) -> JSONValue { value.map { .number(String($0)) } ?? .null }
+        return [
+            "id": .string(event.id.uuidString.lowercased()),
+            "timestamp": .string(WireCoding.formatDate(event.timestamp)),
+            "duration_ms": .number(String(event.durationMs)),
+            "request_id": text(event.requestID),
+            "session_id": text(event.sessionID),
+            "user_subject": text(event.userSubject),
+            "user_email": text(event.userEmail),
+            "auth_type": text(event.authType),
+            "api_key_name": text(event.apiKeyName),
+            "tool_name": .string(event.toolName),
+            "tool_group": text(event.toolGroup),
+            "parameters": event.parameters.flatMap { try? JSONParser.parse($0) } ?? .null,
+            "success": .bool(event.success),
+            "error_message": text(event.errorMessage),
+            "error_category": text(event.errorCategory),
+            "request_chars": int(event.requestChars),
+            "response_chars": int(event.responseChars),
+            "content_blocks": int(event.contentBlocks),
+            "transport": .string(event.transport),
+            "source": .string(event.source),
+            "remote_addr": text(event.remoteAddr),
+            "user_agent": text(event.userAgent),
+            "trace_id": text(event.traceID),
+        ]
+    }
+}

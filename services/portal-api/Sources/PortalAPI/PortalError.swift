@@ -1,0 +1,52 @@
+import Foundation
+public import HTTPTypes
+import TollgateCore
+
+/// Failures of portal routes that callers may see; `APIErrorMiddleware` renders them as
+/// `{"error": "..."}`. Messages never carry another service's internals.
+public enum PortalError: PublicError, Equatable {
+    case unauthenticated(String, resourceMetadata: String)
+    case forbidden(String)
+    case badRequest(String)
+    case notFound(String)
+    case conflict(String)
+    /// The tool answered with a protocol (JSON-RPC) error instead of a result: the request was
+    /// understood and carried out, the tool refused it (422, not a server failure).
+    case toolFailed(String)
+    case rateLimited(retryAfterSeconds: Int)
+    /// A service the route depends on is down, slow or failing; or a feature is not configured.
+    case unavailable(String)
+
+    public var status: HTTPResponse.Status {
+        switch self {
+        case .unauthenticated: .unauthorized
+        case .forbidden: .forbidden
+        case .badRequest: .badRequest
+        case .notFound: .notFound
+        case .conflict: .conflict
+        case .toolFailed: .unprocessableContent
+        case .rateLimited: .tooManyRequests
+        case .unavailable: .serviceUnavailable
+        }
+    }
+
+    public var publicMessage: String {
+        switch self {
+        case .unauthenticated(let message, _), .forbidden(let message), .badRequest(let message), .notFound(let message), .unavailable(let message),
+            .conflict(let message), .toolFailed(let message):
+            message
+        case .rateLimited(let seconds): "replay limit reached; retry in \(seconds) s"
+        }
+    }
+
+    public var headers: HTTPFields {
+        switch self {
+        case .unauthenticated(_, let metadata):
+            [.wwwAuthenticate: #"Bearer realm="tollgate", resource_metadata="\#(metadata)""#]
+        case .rateLimited(let seconds):
+            [.retryAfter: "\(seconds)"]
+        default:
+            [:]
+        }
+    }
+}

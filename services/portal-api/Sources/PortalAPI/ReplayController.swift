@@ -1,0 +1,70 @@
+import Foundation
+import Hummingbird
+import MCPCore
+import SharedProto
+import TollgateAuth
+import TollgateCore
+
+/// `POST /api/v1/portal/audit/events/{id}/replay`: runs a recorded call again, as the operator,
+/// through the gateway; the new audit row has `source=portal-replay` and `replayed_from`.
+/// Everything that can make a replay impossible is checked before a token of the operator's
+/// bucket (burst 5, one per 12 s by default, in Redis for every replica) is spent.
+struct ReplayController: Sendable {
+    let audit: ServiceClient
+    let invoker: ToolInvoker
+    let limiter: RateLimiter
+
+    func addRoutes(to group: RouterGroup<PortalRequestContext>) {
+        group.post("portal/audit/events/{id}/replay") { request, context in try await replay(request, context) }
+    }
+
+    private func replay(_ request: Request, _ context: PortalRequestContext) async throws -> Response {
+        let identity = try context.requireIdentity()
+        guard PortalAuthMiddleware.hasCSRFHeader(request) else {
+            throw PortalError.forbidden("X-Requested-With header required for replay")
+        }
+        guard let id = UUID(uuidString: try context.parameters.require("id")) else { throw PortalError.badRequest("id must be a UUID") }
+        let body = try await audit.send(.GET, "\(InternalAPI.Audit.events)/\(id.uuidString.lowercased())", requestID: context.id)
+        guard let event = try? JSONParser.parse(Array(buffer: body)), let tool = event["tool_name"]?.stringValue else {
+            throw PortalError.unavailable("the audit service answered an unreadable event")
+        }
+        let arguments = try Self.replayableArguments(of: event)
+        guard try await invoker.tools(requestID: context.id).contains(where: { $0["name"]?.stringValue == tool }) else {
+            throw PortalError.badRequest("tool \(tool) no longer exists; this call cannot be replayed")
+        }
+        guard identity.mayCall(tool) else { throw PortalError.forbidden("you may not call \(tool)") }
+        let now = Int64(Date().timeIntervalSince1970 * 1000)
+        if case .limited(let seconds) = await limiter.check(identity: identity.subject, nowMilliseconds: now) {
+            throw PortalError.rateLimited(retryAfterSeconds: seconds)
+        }
+        return try await invoker.invoke(
+            tool: tool, rawArguments: arguments, as: identity, source: .replay, replayedFrom: id, requestID: context.id
+        )
+    }
+
+    /// The recorded arguments as JSON text, or why they cannot be replayed.
+    static func replayableArguments(of event: JSONValue) throws -> String {
+        guard let payload = event["payload"], case .object = payload else {
+            throw PortalError.badRequest("this event has no captured payload; it cannot be replayed")
+        }
+        if payload["request_truncated"] == .bool(true) {
+            throw PortalError.badRequest("the captured request was truncated; it cannot be replayed")
+        }
+        let arguments = payload["request_params"] ?? .null
+        if arguments == .null { return "{}" }
+        guard case .object = arguments else { throw PortalError.badRequest("the captured arguments are not an object; it cannot be replayed") }
+        if containsRedaction(arguments) {
+            throw PortalError.badRequest("the captured arguments contain redacted values; it cannot be replayed")
+        }
+        return arguments.jsonString
+    }
+
+    static func containsRedaction(_ value: JSONValue) -> Bool {
+        switch value {
+        case .string(let text): text == "[redacted]"
+        case .array(let values): values.contains(where: containsRedaction)
+        case .object(let members): members.contains { containsRedaction($0.1) }
+        default: false
+        }
+    }
+}

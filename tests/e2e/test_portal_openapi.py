@@ -1,0 +1,28 @@
+"""The OpenAPI document is true: schemathesis drives every operation of the portal API with
+generated requests (valid and invalid) and checks each answer against the document."""
+import os
+import subprocess
+import sys
+
+import httpx
+
+
+def test_document_is_served(service_urls):
+    document = httpx.get(f"{service_urls['portal-api']}/api/v1/openapi.json").json()
+    assert document["openapi"] == "3.1.0"
+    assert "/api/v1/portal/audit/events" in document["paths"] and "/api/v1/admin/keys" in document["paths"]
+
+
+def test_schemathesis_finds_no_server_error_and_no_violation(service_urls):
+    portal = service_urls["portal-api"]
+    st = os.path.join(os.path.dirname(sys.executable), "st")
+    result = subprocess.run(
+        [st, "run", f"{portal}/api/v1/openapi.json", "--url", portal,
+         "--header", f"X-API-Key: {os.environ['TOLLGATE_DEV_API_KEY']}",
+         "--checks", "not_a_server_error,status_code_conformance,content_type_conformance,response_schema_conformance,response_headers_conformance",
+         # The live stream never ends, and browser login is not configured in this stack (its 503 is the documented answer).
+         "--exclude-path-regex", "^/(portal/auth/|api/v1/portal/audit/stream)",
+         "--max-examples", "25", "--seed", "20261123", "--request-timeout", "30", "--no-color"],
+        capture_output=True, text=True, timeout=900,
+    )
+    assert result.returncode == 0, result.stdout[-6000:] + result.stderr[-2000:]
