@@ -48,6 +48,7 @@ let package = Package(
         .executable(name: "keys", targets: ["KeysApp"]),
         .executable(name: "portal-api", targets: ["PortalAPIApp"]),
         .executable(name: "keys-bench", targets: ["KeysBench"]),
+        .executable(name: "ceiling-bench", targets: ["Ceiling"]),
     ],
     dependencies: [
         .package(url: "https://github.com/hummingbird-project/hummingbird.git", from: "2.28.1"),
@@ -168,6 +169,12 @@ let package = Package(
                     .product(name: "Logging", package: "swift-log"),
                 ],
                 path: "bench/KeysBench",
+                swiftSettings: swiftSettings
+            ),
+            .executableTarget(
+                name: "Ceiling",
+                dependencies: [.product(name: "Hummingbird", package: "hummingbird")],
+                path: "bench/Ceiling",
                 swiftSettings: swiftSettings
             ),
             .testTarget(

@@ -65,6 +65,56 @@ def pipeline_round(count):
     return count / (committed - started), written - started, committed - started
 
 
+def lag_round(rate, seconds):
+    """Events written at a steady `rate` for `seconds`, each stamped when written; the lag of an
+    event is from that stamp to its announcement by the audit service after commit (the live
+    tail sees it then). Returns (events, p50 ms, p99 ms, max ms)."""
+    tool = f"bench-lag-{uuid.uuid4().hex[:8]}"
+    listener = subprocess.Popen(["redis-cli", "-p", REDIS_PORT, "--no-raw", "SUBSCRIBE", "tollgate:audit:committed"],
+                                env=ENV, stdout=subprocess.PIPE, text=True)
+    lags = []
+
+    def listen():
+        for line in listener.stdout:
+            arrived = time.time()
+            line = line.strip()
+            start = line.find("[{")
+            if start < 0 or tool not in line:
+                continue
+            text = json.loads(line[line.find('"'):])  # redis-cli quotes the payload
+            for announced in json.loads(text):
+                if announced.get("tool_name") == tool:
+                    stamped = datetime.fromisoformat(announced["timestamp"].replace("Z", "+00:00")).timestamp()
+                    lags.append((arrived - stamped) * 1000)
+
+    import threading
+    reader = threading.Thread(target=listen, daemon=True)
+    reader.start()
+    time.sleep(0.5)
+    chunk = max(1, rate // 20)
+    total = 0
+    deadline = time.monotonic() + seconds
+    pipe = subprocess.Popen(["redis-cli", "-p", REDIS_PORT, "--pipe"], stdin=subprocess.PIPE, env=ENV, stdout=subprocess.DEVNULL)
+    while time.monotonic() < deadline:
+        tick = time.monotonic()
+        now = datetime.now(timezone.utc).isoformat(timespec="microseconds").replace("+00:00", "Z")
+        pipe.stdin.write(b"".join(resp("XADD", "tollgate:audit", "*", "e", json.dumps(event(tool, total + i, now))) for i in range(chunk)))
+        pipe.stdin.flush()
+        total += chunk
+        time.sleep(max(0, 0.05 - (time.monotonic() - tick)))
+    pipe.stdin.close()
+    pipe.wait()
+    wait_until = time.monotonic() + 30
+    while len(lags) < total and time.monotonic() < wait_until:
+        time.sleep(0.05)
+    listener.terminate()
+    psql(f"DELETE FROM audit.audit_payloads WHERE event_id IN (SELECT id FROM audit.audit_events WHERE tool_name = '{tool}'); DELETE FROM audit.audit_events WHERE tool_name = '{tool}'")
+    lags.sort()
+    if not lags:
+        return total, float("nan"), float("nan"), float("nan"), 0
+    return total, lags[len(lags) // 2], lags[min(len(lags) - 1, int(len(lags) * 0.99))], lags[-1], len(lags)
+
+
 def copy_round(count):
     tool = f"bench-copy-{uuid.uuid4().hex[:8]}"
     now = datetime.now(timezone.utc).isoformat()

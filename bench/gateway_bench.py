@@ -1,0 +1,499 @@
+"""Tollgate's benchmarks in one run (issue 7). Not a test: it prints Markdown tables.
+
+Every load goes to 127.0.0.1 only and is bounded in time (wrk runs for a fixed number of
+seconds with a fixed number of connections). Comparisons are interleaved (A B A B) so drift of
+this shared machine hits both sides alike. Started by `bench/run`, which sets the environment.
+"""
+import argparse
+import asyncio
+import json
+import os
+import re
+import shutil
+import signal
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.request
+import uuid
+
+import httpx
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+sys.path.insert(0, os.path.join(ROOT, "bench"))
+BIN = os.environ["TOLLGATE_BIN_DIR"]
+DEV_KEY = os.environ["TOLLGATE_DEV_API_KEY"]
+INTERNAL = {"X-Tollgate-Internal-Token": os.environ["TOLLGATE_INTERNAL_TOKEN"]}
+LOGS = os.path.join(ROOT, ".dev", "bench")
+MODERN_META = {"io.modelcontextprotocol/protocolVersion": "2026-07-28", "io.modelcontextprotocol/clientCapabilities": {}}
+
+
+def free_port():
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+class Process:
+    """A server started for the benchmark, logging to .dev/bench/<name>.log."""
+
+    def __init__(self, name, argv, env=None, ready=None, cwd=None):
+        os.makedirs(LOGS, exist_ok=True)
+        self.name = name
+        self.log = open(os.path.join(LOGS, f"{name}.log"), "w")
+        self.process = subprocess.Popen(argv, env={**os.environ, **(env or {})}, stdout=self.log, stderr=subprocess.STDOUT, cwd=cwd)
+        self.pid = self.process.pid
+        if ready:
+            deadline = time.monotonic() + 120
+            while True:
+                if self.process.poll() is not None:
+                    raise SystemExit(f"{name} exited during start-up; see {self.log.name}")
+                try:
+                    if urllib.request.urlopen(ready, timeout=1).status == 200:
+                        break
+                except Exception:
+                    pass
+                if time.monotonic() > deadline:
+                    raise SystemExit(f"{name} did not become ready; see {self.log.name}")
+                time.sleep(0.1)
+
+    def cpu_seconds(self):
+        fields = open(f"/proc/{self.pid}/stat").read().rsplit(")", 1)[1].split()
+        return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+    def rss_mib(self):
+        for line in open(f"/proc/{self.pid}/status"):
+            if line.startswith("VmRSS:"):
+                return int(line.split()[1]) / 1024
+        return float("nan")
+
+    def stop(self):
+        if self.process.poll() is None:
+            self.process.send_signal(signal.SIGTERM)
+            try:
+                self.process.wait(15)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+                self.process.wait()
+        self.log.close()
+
+
+def gateway(name, **env):
+    """A gateway on a free port: anonymous callers, no audit, no rate limit, unless overridden."""
+    port = free_port()
+    settings = {
+        "TOLLGATE_GATEWAY_PORT": str(port), "TOLLGATE_GATEWAY_ALLOW_ANONYMOUS": "true", "TOLLGATE_GATEWAY_AUDIT": "false",
+        "TOLLGATE_GATEWAY_RATE_LIMIT": "0", "TOLLGATE_DRAIN_PERIOD": "0s", "TOLLGATE_ACCESS_LOG": "false",
+        "TOLLGATE_LOG_LEVEL": "warning", "TOLLGATE_GATEWAY_AUDIT_SPOOL": os.path.join(LOGS, f"{name}.spool"),
+    }
+    settings.update(env)
+    process = Process(name, [os.path.join(BIN, "gateway")], settings, ready=f"http://127.0.0.1:{port}/readyz")
+    process.url = f"http://127.0.0.1:{port}/mcp"
+    return process
+
+
+def check_call(url, tool, key=None, modern=True, accept="application/json, text/event-stream"):
+    """One call before a load run: the answer must be the tool's result, not an error."""
+    params = {"name": tool, "arguments": {"message": "hello"}}
+    headers = {"Accept": accept, "Content-Type": "application/json"}
+    if modern:
+        params["_meta"] = MODERN_META
+        headers.update({"MCP-Protocol-Version": "2026-07-28", "Mcp-Method": "tools/call", "Mcp-Name": tool})
+    if key:
+        headers["X-API-Key"] = key
+    response = httpx.post(url, json={"jsonrpc": "2.0", "id": 1, "method": "tools/call", "params": params}, headers=headers, timeout=30)
+    if response.status_code != 200 or "hello" not in response.text or '"error"' in response.text:
+        raise SystemExit(f"{url} {tool}: unexpected answer {response.status_code} {response.text[:300]}")
+
+
+def wrk(url, tool, connections, seconds, key=None, modern=True, bearer=None, accept=None, session=None):
+    env = {**os.environ, "BENCH_TOOL": tool, "BENCH_MODERN": "1" if modern else "0"}
+    if session:
+        env["BENCH_SESSION"] = session
+    if accept:
+        env["BENCH_ACCEPT"] = accept
+    if key:
+        env["BENCH_KEY"] = key
+    if bearer:
+        env["BENCH_BEARER"] = bearer
+    threads = str(min(2, connections))
+    out = subprocess.run(["wrk", "-t", threads, "-c", str(connections), "-d", f"{seconds}s", "--timeout", "30s",
+                          "-s", os.path.join(ROOT, "bench", "wrk_mcp.lua"), url], env=env, capture_output=True, text=True, check=True).stdout
+    result = json.loads(out[out.index("WRK ") + 4:].splitlines()[0])
+    result["rps"] = result["requests"] / (result["duration_us"] / 1e6)
+    if result["errors"] or result["non2xx"]:
+        result["note"] = f"{result['errors']} socket errors, {result['non2xx']} non-2xx"
+    return result
+
+
+def print_footnotes(footnotes):
+    """wrk's error counts, below the table they belong to (a table row has no room for them)."""
+    if footnotes:
+        print("\nNot every request succeeded: " + "; ".join(footnotes) + ".")
+
+
+def ms(us):
+    return f"{us / 1000:.2f}"
+
+
+def mean(values):
+    return statistics.fmean(values)
+
+
+def interleaved(sides, connections, seconds, rounds):
+    """Runs each side (label → (url, tool, key, modern, accept)) once per round, in turn; returns label → list of results."""
+    results = {label: [] for label in sides}
+    for _ in range(rounds):
+        for label, (url, tool, key, modern, accept) in sides.items():
+            results[label].append(wrk(url, tool, connections, seconds, key, modern, accept=accept))
+    return results
+
+
+def summary(runs):
+    return {"rps": mean([r["rps"] for r in runs]), "p50": mean([r["p50_us"] for r in runs]), "p99": mean([r["p99_us"] for r in runs]),
+            "notes": "; ".join(r["note"] for r in runs if "note" in r)}
+
+
+def forwarding(args, upstream_url, upstream_tool, via_url, via_tool, title, upstream_accept=None):
+    print(f"\n### {title}\n")
+    print("| clients | direct req/s | via gateway req/s | via/direct | direct p50 / p99 ms | via p50 / p99 ms | added p50 / p99 ms |")
+    print("|---|---|---|---|---|---|---|")
+    footnotes = []
+    for connections in (1, 8, 64):
+        runs = interleaved({"direct": (upstream_url, upstream_tool, None, True, upstream_accept), "via": (via_url, via_tool, None, True, None)},
+                           connections, args.seconds, args.rounds)
+        d, v = summary(runs["direct"]), summary(runs["via"])
+        footnotes += [f"{connections} clients, {side}: {s['notes']}" for side, s in (("direct", d), ("via", v)) if s["notes"]]
+        print(f"| {connections} | {d['rps']:,.0f} | {v['rps']:,.0f} | {v['rps'] / d['rps']:.2f} | {ms(d['p50'])} / {ms(d['p99'])} | "
+              f"{ms(v['p50'])} / {ms(v['p99'])} | {ms(v['p50'] - d['p50'])} / {ms(v['p99'] - d['p99'])} |")
+        sys.stdout.flush()
+    print_footnotes(footnotes)
+
+
+def section_forwarding(args):
+    print("\n## 1. Forwarding cost: an upstream called directly vs through a gateway that federates it")
+    upstream = gateway("upstream-tollgate", TOLLGATE_GATEWAY_FIXTURE_GROUPS="identity")
+    via = gateway("via-gateway", TOLLGATE_GATEWAY_UPSTREAMS=json.dumps([{"name": "u", "transport": "http", "url": upstream.url}]))
+    python_port = free_port()
+    python_upstream = Process("upstream-python", [sys.executable, os.path.join(ROOT, "tests", "e2e", "upstream_server.py"), "http", str(python_port)])
+    python_url = f"http://127.0.0.1:{python_port}/mcp"
+    deadline = time.monotonic() + 30
+    while True:
+        try:
+            socket.create_connection(("127.0.0.1", python_port), timeout=1).close()
+            break
+        except OSError:
+            if time.monotonic() > deadline:
+                raise SystemExit("the Python upstream did not start")
+            time.sleep(0.2)
+    via_python = gateway("via-python", TOLLGATE_GATEWAY_UPSTREAMS=json.dumps([{"name": "p", "transport": "http", "url": python_url}]))
+    try:
+        time.sleep(1)  # catalogs refresh at start
+        check_call(upstream.url, "echo")
+        check_call(via.url, "u__echo")
+        check_call(python_url, "echo")
+        check_call(via_python.url, "p__echo")
+        forwarding(args, upstream.url, "echo", via.url, "u__echo", "1a. Upstream: a Tollgate gateway serving only its fixture tools (auth and audit off)")
+        # The SDK's server insists on both types in Accept (and then answers with SSE).
+        forwarding(args, python_url, "echo", via_python.url, "p__echo", "1b. Upstream: a Python MCP server (official SDK `MCPServer`, Streamable HTTP)",
+                   upstream_accept="application/json, text/event-stream")
+        section_ceiling(args, upstream)
+        if args.profile:
+            profile(via, via.url, "u__echo", None, args, "federating gateway (forwarding to the Tollgate upstream)")
+    finally:
+        for process in (via_python, python_upstream, via, upstream):
+            process.stop()
+
+
+def section_ceiling(args, builtin):
+    print("\n### 1c. The ceiling: a Hummingbird route answering a fixed JSON-RPC result vs built-in `tools/call echo`\n")
+    port = free_port()
+    ceiling = Process("ceiling", [os.path.join(BIN, "ceiling-bench"), str(port)], ready=f"http://127.0.0.1:{port}/healthz")
+    try:
+        print("| clients | ceiling req/s | built-in echo req/s | built-in / ceiling | ceiling p50 / p99 ms | built-in p50 / p99 ms |")
+        print("|---|---|---|---|---|---|")
+        for connections in (1, 8, 64):
+            runs = interleaved({"ceiling": (f"http://127.0.0.1:{port}/mcp", "echo", None, True, None), "builtin": (builtin.url, "echo", None, True, None)},
+                               connections, args.seconds, args.rounds)
+            c, b = summary(runs["ceiling"]), summary(runs["builtin"])
+            print(f"| {connections} | {c['rps']:,.0f} | {b['rps']:,.0f} | {b['rps'] / c['rps']:.2f} | {ms(c['p50'])} / {ms(c['p99'])} | {ms(b['p50'])} / {ms(b['p99'])} |")
+            sys.stdout.flush()
+    finally:
+        ceiling.stop()
+
+
+def mint_key(name):
+    response = httpx.post(f"{os.environ['TOLLGATE_KEYS_URL']}/internal/v1/keys", json={"name": name}, headers=INTERNAL, timeout=30)
+    response.raise_for_status()
+    return response.json()["plaintext"]
+
+
+def section_builtin(args):
+    print("\n## 2. Built-in path: `tools/call echo` with a database API key (validation cached), audit on vs off\n")
+    key = mint_key(f"bench-{uuid.uuid4().hex[:8]}")
+    common = {"TOLLGATE_GATEWAY_ALLOW_ANONYMOUS": "false"}
+    audit_on = gateway("builtin-audit-on", TOLLGATE_GATEWAY_AUDIT="true", **common)
+    audit_off = gateway("builtin-audit-off", **common)
+    try:
+        for process in (audit_on, audit_off):
+            check_call(process.url, "echo", key=key)
+        print("| clients | audit | req/s | p50 ms | p99 ms | gateway CPU µs/call | gateway RSS MiB |")
+        print("|---|---|---|---|---|---|---|")
+        footnotes = []
+        for connections in (1, 8, 64):
+            rows = {"on": [], "off": []}
+            for _ in range(args.rounds):
+                for label, process in (("on", audit_on), ("off", audit_off)):
+                    cpu = process.cpu_seconds()
+                    result = wrk(process.url, "echo", connections, args.seconds, key)
+                    result["cpu_us"] = (process.cpu_seconds() - cpu) * 1e6 / max(1, result["requests"])
+                    result["rss"] = process.rss_mib()
+                    rows[label].append(result)
+            for label in ("on", "off"):
+                s = summary(rows[label])
+                print(f"| {connections} | {label} | {s['rps']:,.0f} | {ms(s['p50'])} | {ms(s['p99'])} | "
+                      f"{mean([r['cpu_us'] for r in rows[label]]):.0f} | {max(r['rss'] for r in rows[label]):.0f} |")
+                if s["notes"]:
+                    footnotes.append(f"{connections} clients, audit {label}: {s['notes']}")
+            sys.stdout.flush()
+        print_footnotes(footnotes)
+        if args.profile:
+            profile(audit_on, audit_on.url, "echo", key, args, "gateway on the built-in path (audit on)")
+    finally:
+        audit_on.stop()
+        audit_off.stop()
+
+
+def profile(process, url, tool, key, args, label):
+    """perf samples of a gateway under 8 clients: time by library, and the top symbols by self time."""
+    data = os.path.join(LOGS, "perf.data")
+    recorder = subprocess.Popen(["perf", "record", "-F", "1999", "-g", "-p", str(process.pid), "-o", data], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    time.sleep(0.5)
+    wrk(url, tool, 8, 10, key)
+    recorder.send_signal(signal.SIGINT)
+    recorder.wait(60)
+
+    def report(sort):
+        return subprocess.run(["perf", "report", "-i", data, "--no-children", "--sort", sort, "--stdio", "-g", "none"],
+                              capture_output=True, text=True).stdout.splitlines()
+
+    print(f"\nProfile of the {label} (8 clients, 10 s, `perf record -F 1999 -g`), self time by library:\n")
+    shares = [re.match(r"\s+([\d.]+)%\s+(\S+)", line) for line in report("dso")]
+    print(", ".join(f"{m.group(2)} {m.group(1)}%" for m in shares if m and float(m.group(1)) >= 1.0))
+    print("\n| self | library | symbol |")
+    print("|---|---|---|")
+    # Mangled symbols have no spaces; C++ names are cut at their first space.
+    rows = [re.match(r"\s+([\d.]+)%\s+(\S+)\s+\[(.)\]\s+(\S+)", line) for line in report("dso,symbol")]
+    rows = [m for m in rows if m][:15]
+    names = subprocess.run(["swift", "demangle", "--simplified", "--compact"], input="\n".join(m.group(4).strip() for m in rows),
+                           capture_output=True, text=True).stdout.splitlines()
+    for match, name in zip(rows, names + [""] * len(rows)):
+        print(f"| {match.group(1)}% | {match.group(2)} | `{(name or match.group(4)).strip()[:100]}` |")
+
+
+def section_peer(args):
+    print("\n## 3. A peer: ContextForge vs Tollgate, both fronting the same upstream\n")
+    import contextforge
+    upstream = gateway("peer-upstream", TOLLGATE_GATEWAY_FIXTURE_GROUPS="identity")
+    via = gateway("peer-tollgate", TOLLGATE_GATEWAY_UPSTREAMS=json.dumps([{"name": "u", "transport": "http", "url": upstream.url}]))
+    peer = None
+    try:
+        try:
+            peer = contextforge.start(upstream.url, LOGS)
+        except contextforge.Unavailable as error:
+            print(f"ContextForge could not be run: {error}")
+            return
+        time.sleep(1)
+        check_call(via.url, "u__echo")
+        peer.check()
+        print(f"ContextForge {peer.version} ({peer.mode}); Tollgate gateway federating the same upstream (a Tollgate fixture gateway).\n")
+        print("| clients | Tollgate req/s | ContextForge req/s | Tollgate / ContextForge | Tollgate p50 / p99 ms | ContextForge p50 / p99 ms |")
+        print("|---|---|---|---|---|---|")
+        footnotes = []
+        for connections in (1, 8, 64):
+            t_runs, c_runs = [], []
+            for _ in range(args.rounds):
+                t_runs.append(wrk(via.url, "u__echo", connections, args.seconds))
+                c_runs.append(peer.wrk(connections, args.seconds))
+            t, c = summary(t_runs), summary(c_runs)
+            footnotes += [f"{connections} clients, {side}: {x['notes']}" for side, x in (("Tollgate", t), ("ContextForge", c)) if x["notes"]]
+            print(f"| {connections} | {t['rps']:,.0f} | {c['rps']:,.1f} | {t['rps'] / c['rps']:.1f} | {ms(t['p50'])} / {ms(t['p99'])} | "
+                  f"{ms(c['p50'])} / {ms(c['p99'])} |")
+            sys.stdout.flush()
+        print_footnotes(footnotes)
+        print(f"\nMemory: Tollgate gateway RSS {via.rss_mib():.0f} MiB; ContextForge RSS {peer.rss_mib():.0f} MiB (all its processes).")
+    finally:
+        if peer:
+            peer.stop()
+        via.stop()
+        upstream.stop()
+
+
+def section_audit(args):
+    print("\n## 4. Audit pipeline: XADD → committed rows vs a plain COPY of the same rows; end-to-end lag\n")
+    import audit_ingest
+    print("| run | events | seconds | events/s |")
+    print("|---|---|---|---|")
+    stream, copy = [], []
+    for round_index in range(args.rounds):
+        rate, _, total = audit_ingest.pipeline_round(args.audit_events)
+        stream.append(rate)
+        print(f"| A{round_index + 1}: XADD → committed (audit service) | {args.audit_events} | {total:.2f} | {rate:,.0f} |")
+        copy_rate, copy_time = audit_ingest.copy_round(args.audit_events)
+        copy.append(copy_rate)
+        print(f"| B{round_index + 1}: COPY into the same tables | {args.audit_events} | {copy_time:.2f} | {copy_rate:,.0f} |")
+        sys.stdout.flush()
+    print(f"\nPipeline / COPY: {mean(stream) / mean(copy):.2f}.\n")
+    print("| steady load | events sent | announced | lag p50 ms | lag p99 ms | lag max ms |")
+    print("|---|---|---|---|---|---|")
+    for rate in (1000, 4000):
+        sent, p50, p99, worst, received = audit_ingest.lag_round(rate, args.lag_seconds)
+        print(f"| {rate:,} events/s for {args.lag_seconds} s | {sent} | {received} | {p50:.1f} | {p99:.1f} | {worst:.1f} |")
+        sys.stdout.flush()
+
+
+async def open_sessions(url, count, concurrency=64):
+    sessions = []
+    limits = httpx.Limits(max_connections=concurrency, max_keepalive_connections=concurrency)
+    async with httpx.AsyncClient(timeout=30, limits=limits) as client:
+        semaphore = asyncio.Semaphore(concurrency)
+
+        async def one(index):
+            async with semaphore:
+                response = await client.post(url, json={"jsonrpc": "2.0", "id": 1, "method": "initialize", "params": {
+                    "protocolVersion": "2025-11-25", "capabilities": {}, "clientInfo": {"name": "bench", "version": "1"}}},
+                    headers={"Accept": "application/json, text/event-stream"})
+                response.raise_for_status()
+                session = response.headers["mcp-session-id"]
+                await client.post(url, json={"jsonrpc": "2.0", "method": "notifications/initialized"},
+                                  headers={"Accept": "application/json, text/event-stream", "Mcp-Session-Id": session, "MCP-Protocol-Version": "2025-11-25"})
+                sessions.append(session)
+
+        await asyncio.gather(*(one(index) for index in range(count)))
+    return sessions
+
+
+async def hold_streams(url, sessions, measure):
+    """Opens one GET stream per session, calls `measure` while all are open, then closes them."""
+    limits = httpx.Limits(max_connections=len(sessions) + 10, max_keepalive_connections=0)
+    async with httpx.AsyncClient(timeout=httpx.Timeout(30, read=None), limits=limits) as client:
+        opened = asyncio.Event()
+        count = 0
+        stop = asyncio.Event()
+
+        async def one(session):
+            nonlocal count
+            async with client.stream("GET", url, headers={"Accept": "text/event-stream", "Mcp-Session-Id": session, "MCP-Protocol-Version": "2025-11-25"}) as response:
+                response.raise_for_status()
+                count += 1
+                if count == len(sessions):
+                    opened.set()
+                await stop.wait()
+
+        tasks = [asyncio.create_task(one(session)) for session in sessions]
+        await asyncio.wait_for(opened.wait(), 120)
+        await asyncio.sleep(1)
+        value = measure()
+        stop.set()
+        for task in tasks:
+            task.cancel()
+        await asyncio.gather(*tasks, return_exceptions=True)
+        return value
+
+
+def section_sessions(args):
+    print("\n## 5. Sessions: gateway memory with idle sessions and open GET streams\n")
+    process = gateway("sessions", TOLLGATE_GATEWAY_FIXTURE_GROUPS="identity")
+    try:
+        rows = [("0 sessions", process.rss_mib(), 0)]
+        sessions = []
+        for target in (1000, 10000):
+            sessions += asyncio.run(open_sessions(process.url, target - len(sessions)))
+            time.sleep(1)
+            rows.append((f"{target:,} initialized idle sessions", process.rss_mib(), target))
+        streams = asyncio.run(hold_streams(process.url, sessions[:1000], process.rss_mib))
+        print("| state | gateway RSS MiB | per session KiB (vs 0) |")
+        print("|---|---|---|")
+        base = rows[0][1]
+        for label, rss, count in rows:
+            print(f"| {label} | {rss:.1f} | {'' if not count else f'{(rss - base) * 1024 / count:.2f}'} |")
+        print(f"| 10,000 sessions + 1,000 open GET streams | {streams:.1f} | {(streams - rows[-1][1]) * 1024 / 1000:.2f} per stream (vs idle) |")
+    finally:
+        process.stop()
+
+
+def section_auth():
+    print("\n## 6. Auth: key validations/s, cache hit vs bcrypt miss\n")
+    out = subprocess.run([os.path.join(BIN, "keys-bench")], capture_output=True, text=True, env={**os.environ, "BENCH_SECONDS": os.environ.get("BENCH_SECONDS", "5")})
+    print(out.stdout.strip() or out.stderr.strip()[-2000:])
+
+
+def section_portal(args):
+    print(f"\n## 7. Portal queries on an audit table seeded with {args.portal_rows:,} rows over 24 h\n")
+    import portal_seed
+    seeded = portal_seed.seed(args.portal_rows)
+    try:
+        portal = os.environ["TOLLGATE_PORTAL_URL"]
+        headers = {"X-API-Key": DEV_KEY}
+        now = time.time()
+        day_ago = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(now - 86400))
+        queries = [
+            ("`/audit/events?tool=echo&success=false` (page of 50)", "portal/audit/events", {"tool": "echo", "success": "false"}),
+            ("`/audit/events?param.key=k42` (JSONB containment)", "portal/audit/events", {"param.key": "k42"}),
+            ("`/audit/timeseries` over 24 h, 5m buckets", "portal/audit/timeseries", {"from": day_ago, "bucket": "5m"}),
+            ("`/dashboard`", "portal/dashboard", {}),
+        ]
+        print("| query | runs | p50 ms | p95 ms |")
+        print("|---|---|---|---|")
+        with httpx.Client(timeout=120, headers=headers) as client:
+            for label, path, params in queries:
+                client.get(f"{portal}/api/v1/{path}", params=params).raise_for_status()
+                times = []
+                for _ in range(args.portal_runs):
+                    started = time.monotonic()
+                    client.get(f"{portal}/api/v1/{path}", params=params).raise_for_status()
+                    times.append((time.monotonic() - started) * 1000)
+                times.sort()
+                print(f"| {label} | {len(times)} | {times[len(times) // 2]:.1f} | {times[min(len(times) - 1, int(len(times) * 0.95))]:.1f} |")
+                sys.stdout.flush()
+            started = time.monotonic()
+            lines = 0
+            with client.stream("GET", f"{portal}/api/v1/portal/audit/export", params={"user": seeded}) as response:
+                response.raise_for_status()
+                for chunk in response.iter_bytes():
+                    lines += chunk.count(b"\n")
+            print(f"\nExport: {lines:,} rows (NDJSON) in {time.monotonic() - started:.2f} s.")
+    finally:
+        portal_seed.remove(seeded)
+
+
+def main():
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--quick", action="store_true", help="short runs (every table, under 10 minutes)")
+    parser.add_argument("--only", help="comma-separated sections: forwarding,builtin,peer,audit,sessions,auth,portal")
+    parser.add_argument("--profile", action="store_true", help="perf profile of the gateway in section 2")
+    args = parser.parse_args()
+    args.seconds = 3 if args.quick else 8
+    args.rounds = 1 if args.quick else 2
+    args.audit_events = 20_000 if args.quick else 50_000
+    args.lag_seconds = 3 if args.quick else 8
+    args.portal_rows = 200_000 if args.quick else 1_000_000
+    args.portal_runs = 10 if args.quick else 30
+    sections = (args.only or "forwarding,builtin,peer,audit,sessions,auth,portal").split(",")
+    print(f"# Tollgate benchmarks ({'quick' if args.quick else 'full'} run)\n")
+    print(f"Machine: {os.cpu_count()} cores, {os.sysconf('SC_PAGE_SIZE') * os.sysconf('SC_PHYS_PAGES') / 2**30:.0f} GiB; "
+          f"{subprocess.run(['swift', '--version'], capture_output=True, text=True).stdout.splitlines()[0]}; wrk {args.seconds} s per cell, "
+          f"{args.rounds} interleaved round(s); services built {os.environ.get('TOLLGATE_BUILD_CONFIG', 'debug')}.")
+    started = time.monotonic()
+    for section in sections:
+        {"forwarding": section_forwarding, "builtin": section_builtin, "peer": section_peer, "audit": section_audit,
+         "sessions": section_sessions, "auth": lambda _: section_auth(), "portal": section_portal}[section](args)
+        sys.stdout.flush()
+    print(f"\n(total {time.monotonic() - started:.0f} s)")
+
+
+if __name__ == "__main__":
+    main()
