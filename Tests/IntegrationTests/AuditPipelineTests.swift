@@ -12,7 +12,8 @@ import TollgateRedis
 @testable import Audit
 
 /// The audit service's ingest: a real redis-server of its own, the test database, the real app.
-@Suite struct AuditPipelineTests {
+// A hung dependency fails the suite instead of stalling the whole CI run.
+@Suite(.timeLimit(.minutes(3))) struct AuditPipelineTests {
     static let token = "integration-test-internal-token"
 
     struct Harness {
@@ -298,6 +299,33 @@ import TollgateRedis
             }
             #expect(reasons == ["delivered 4 times without being stored"])
             #expect(try await harness.storedCount() == 0)
+        }
+    }
+
+    @Test func rowsWrittenBeforeTheirPartitionExistedMoveIntoIt() async throws {
+        try await TestEnvironment.withClient(try TestEnvironment.roleConfiguration(.audit)) { client in
+            try await Migrator(schema: "audit", migrations: AuditMigrations.all, logger: TestEnvironment.logger).run(on: client)
+            // Further ahead than any other test's audit service creates partitions.
+            let manager = PartitionManager(client: client, retentionDays: 30, partitionsAhead: 20, logger: TestEnvironment.logger)
+            let day = PartitionManager.startOfDay(Date()).addingTimeInterval(20 * 86_400 + 3_600)
+            let names = PartitionManager.tables.map { "\($0)_p\(PartitionManager.stamp(day))" }
+            for name in names { try await client.query("DROP TABLE IF EXISTS \(unescaped: name)") }
+            let tool = "early-\(UUID().uuidString.prefix(8).lowercased())"
+            let event = AuditEvent(timestamp: day, durationMs: 1, toolName: tool, success: true, payload: AuditPayload(requestParams: "{}"))
+            try await AuditStore(client: client, logger: TestEnvironment.logger).insert([event])
+            let inDefault = try await client.query("SELECT count(*)::int FROM audit_events_default WHERE tool_name = \(tool)").collect().first?.decode(Int.self)
+            #expect(inDefault == 1)
+
+            let created = try await manager.maintain().created
+            #expect(names.allSatisfy(created.contains))
+            let moved = try await client.query("SELECT count(*)::int FROM \(unescaped: names[0]) WHERE tool_name = \(tool)").collect().first?.decode(Int.self)
+            let movedPayloads = try await client.query("SELECT count(*)::int FROM \(unescaped: names[1]) WHERE event_id = \(event.id)").collect().first?.decode(Int.self)
+            let left = try await client.query("SELECT count(*)::int FROM audit_events_default WHERE tool_name = \(tool)").collect().first?.decode(Int.self)
+            #expect(moved == 1 && movedPayloads == 1 && left == 0)
+            // Attached as real partitions: the indexes of the parent are there.
+            let indexes = try await client.query("SELECT count(*)::int FROM pg_indexes WHERE schemaname = current_schema() AND tablename = \(names[0])").collect().first?.decode(Int.self)
+            #expect(indexes == 6)
+            for name in names { try await client.query("DROP TABLE IF EXISTS \(unescaped: name)") }
         }
     }
 

@@ -34,52 +34,85 @@ struct PartitionManager: Service {
     func maintain(now: Date = Date()) async throws -> (created: [String], dropped: [String]) {
         try await client.withTransaction(logger: logger) { connection in
             try await connection.query("SELECT pg_advisory_xact_lock(hashtext('tollgate.audit.partitions'))", logger: logger)
-            var created: [String] = []
             let today = Self.startOfDay(now)
+            var missing: [(name: String, table: String, day: Date)] = []
             for offset in -1...partitionsAhead {
                 let day = today.addingTimeInterval(Double(offset) * 86_400)
                 for table in Self.tables {
                     let name = "\(table)_p\(Self.stamp(day))"
                     let exists = try await connection.query("SELECT to_regclass(\(name)) IS NOT NULL", logger: logger).collect().first?.decode(Bool.self) ?? false
-                    guard !exists else { continue }
-                    let from = Self.iso(day)
-                    let to = Self.iso(day.addingTimeInterval(86_400))
-                    try await connection.query(
-                        "CREATE TABLE \(unescaped: name) PARTITION OF \(unescaped: table) FOR VALUES FROM ('\(unescaped: from)') TO ('\(unescaped: to)')",
-                        logger: logger
-                    )
-                    created.append(name)
+                    if !exists { missing.append((name, table, day)) }
                 }
             }
-
             let cutoff = today.addingTimeInterval(-Double(retentionDays) * 86_400)
-            var dropped: [String] = []
-            let rows = try await connection.query(
-                """
-                SELECT child.relname FROM pg_inherits
-                JOIN pg_class child ON child.oid = pg_inherits.inhrelid
-                JOIN pg_class parent ON parent.oid = pg_inherits.inhparent
-                JOIN pg_namespace ON pg_namespace.oid = parent.relnamespace
-                WHERE pg_namespace.nspname = current_schema() AND parent.relname IN ('audit_events', 'audit_payloads')
-                """,
-                logger: logger
-            )
-            for try await name in rows.decode(String.self) {
-                guard let day = Self.day(ofPartition: name), day.addingTimeInterval(86_400) <= cutoff else { continue }
-                dropped.append(name)
+            let expired = try await partitions(on: connection).filter { name in
+                guard let day = Self.day(ofPartition: name) else { return false }
+                return day.addingTimeInterval(86_400) <= cutoff
             }
-            for name in dropped {
-                try await connection.query("DROP TABLE IF EXISTS \(unescaped: name)", logger: logger)
+
+            if !missing.isEmpty || !expired.isEmpty {
+                // An insert locks audit_events, then audit_payloads. The DDL below locks the
+                // parents and their default partitions; taking both parents first, in the
+                // inserts' order, makes in-flight inserts finish instead of deadlocking.
+                try await connection.query("LOCK TABLE audit_events, audit_payloads IN SHARE ROW EXCLUSIVE MODE", logger: logger)
+                for partition in missing {
+                    try await create(partition.name, of: partition.table, from: partition.day, on: connection)
+                }
+                for name in expired {
+                    try await connection.query("DROP TABLE IF EXISTS \(unescaped: name)", logger: logger)
+                }
+                logger.info("audit partitions maintained", metadata: ["created": "\(missing.map(\.name))", "dropped": "\(expired)"])
             }
             // Stragglers in the default partitions expire too.
             for table in Self.tables {
                 try await connection.query("DELETE FROM \(unescaped: table)_default WHERE ts < \(cutoff)", logger: logger)
             }
-            if !created.isEmpty || !dropped.isEmpty {
-                logger.info("audit partitions maintained", metadata: ["created": "\(created)", "dropped": "\(dropped)"])
-            }
-            return (created, dropped)
+            return (missing.map(\.name), expired)
         }
+    }
+
+    /// The daily partitions of both tables (not the default ones).
+    private func partitions(on connection: PostgresConnection) async throws -> [String] {
+        let rows = try await connection.query(
+            """
+            SELECT child.relname FROM pg_inherits
+            JOIN pg_class child ON child.oid = pg_inherits.inhrelid
+            JOIN pg_class parent ON parent.oid = pg_inherits.inhparent
+            JOIN pg_namespace ON pg_namespace.oid = parent.relnamespace
+            WHERE pg_namespace.nspname = current_schema() AND parent.relname IN ('audit_events', 'audit_payloads')
+            """,
+            logger: logger
+        )
+        var names: [String] = []
+        for try await name in rows.decode(String.self) where Self.day(ofPartition: name) != nil {
+            names.append(name)
+        }
+        return names
+    }
+
+    /// Creates the partition of `table` for `day`. Rows of that day may already sit in the
+    /// default partition (written while the partition did not exist); `CREATE TABLE ...
+    /// PARTITION OF` would then fail for ever, so the table is created detached, those rows
+    /// are moved into it and it is attached, all inside the caller's transaction.
+    private func create(_ name: String, of table: String, from day: Date, on connection: PostgresConnection) async throws {
+        let from = Self.iso(day)
+        let to = Self.iso(day.addingTimeInterval(86_400))
+        try await connection.query("CREATE TABLE \(unescaped: name) (LIKE \(unescaped: table) INCLUDING DEFAULTS)", logger: logger)
+        let moved = try await connection.query(
+            """
+            WITH moved AS (DELETE FROM \(unescaped: table)_default WHERE ts >= '\(unescaped: from)' AND ts < '\(unescaped: to)' RETURNING *),
+            inserted AS (INSERT INTO \(unescaped: name) SELECT * FROM moved RETURNING 1)
+            SELECT count(*)::int FROM inserted
+            """,
+            logger: logger
+        ).collect().first?.decode(Int.self) ?? 0
+        if moved > 0 {
+            logger.notice("rows moved from the default partition", metadata: ["partition": "\(name)", "rows": "\(moved)"])
+        }
+        try await connection.query(
+            "ALTER TABLE \(unescaped: table) ATTACH PARTITION \(unescaped: name) FOR VALUES FROM ('\(unescaped: from)') TO ('\(unescaped: to)')",
+            logger: logger
+        )
     }
 
     private static var utc: Calendar {
