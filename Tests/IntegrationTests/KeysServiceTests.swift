@@ -16,7 +16,8 @@ import TollgateRedis
 
 /// The keys service end to end: the real application on a live port, the real test
 /// database, the real Redis, and the client library the gateway uses.
-@Suite struct KeysServiceTests {
+// A hung dependency fails the suite instead of stalling the whole CI run.
+@Suite(.timeLimit(.minutes(3))) struct KeysServiceTests {
     static let internalToken = "integration-test-internal-token"
 
     struct Harness {

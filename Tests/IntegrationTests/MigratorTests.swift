@@ -5,7 +5,8 @@ import Testing
 import TollgateCore
 
 /// Migrations against the real test database, each test in a fresh schema.
-@Suite struct MigratorTests {
+// A hung dependency fails the suite instead of stalling the whole CI run.
+@Suite(.timeLimit(.minutes(3))) struct MigratorTests {
     static let migrations = [
         Migration(version: 1, name: "create_widgets", sql: "CREATE TABLE widgets (id BIGSERIAL PRIMARY KEY, name TEXT NOT NULL);"),
         Migration(version: 2, name: "index_widgets", sql: "CREATE INDEX widgets_name_idx ON widgets (name); ALTER TABLE widgets ADD COLUMN size INT;"),

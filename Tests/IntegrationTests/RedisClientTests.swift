@@ -3,7 +3,8 @@ import Testing
 import TollgateRedis
 
 /// The hiredis wrapper against a real redis-server.
-@Suite struct RedisClientTests {
+// A hung dependency fails the suite instead of stalling the whole CI run.
+@Suite(.timeLimit(.minutes(3))) struct RedisClientTests {
     @Test func basicCommandsAreBinarySafe() async throws {
         let server = try RedisServerProcess()
         let redis = server.client()

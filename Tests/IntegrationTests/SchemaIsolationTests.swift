@@ -4,7 +4,8 @@ import Testing
 import TollgateCore
 
 /// Each service's role can use its own schema and nothing else (deploy/postgres/init.sql).
-@Suite struct SchemaIsolationTests {
+// A hung dependency fails the suite instead of stalling the whole CI run.
+@Suite(.timeLimit(.minutes(3))) struct SchemaIsolationTests {
     /// Applies every service's real migrations as its own role, twice.
     @Test(arguments: ServiceName.allCases)
     func serviceMigrationsApplyTwiceAsTheServiceRole(service: ServiceName) async throws {

@@ -11,7 +11,8 @@ import Testing
 import TollgateCore
 
 /// Each service's real `buildApplication`, served live against the test database and Redis.
-@Suite struct ServiceApplicationTests {
+// A hung dependency fails the suite instead of stalling the whole CI run.
+@Suite(.timeLimit(.minutes(3))) struct ServiceApplicationTests {
     static func environment(for service: ServiceName) throws -> [String: String] {
         [
             "TOLLGATE_PG_HOST": "127.0.0.1",
