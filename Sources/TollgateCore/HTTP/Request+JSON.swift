@@ -66,3 +66,15 @@ public func jsonResponse(_ value: some Encodable, status: HTTPResponse.Status = 
         body: .init(byteBuffer: ByteBuffer(bytes: data))
     )
 }
+
+extension Response {
+    /// A JSON response whose body is already encoded JSON.
+    public static func json(_ body: ByteBuffer, status: HTTPResponse.Status = .ok) -> Response {
+        Response(status: status, headers: [.contentType: "application/json; charset=utf-8"], body: .init(byteBuffer: body))
+    }
+
+    /// A JSON response whose body is already encoded JSON.
+    public static func json(_ text: String, status: HTTPResponse.Status = .ok) -> Response {
+        json(ByteBuffer(string: text), status: status)
+    }
+}

@@ -71,7 +71,7 @@ struct AuditQueryController: Sendable {
             )
             total = try await client.query(countSQL, logger: context.logger).collect().first?.decode(Int.self) ?? 0
         }
-        return Self.json("{\"events\":[\(events.joined(separator: ","))],\"total\":\(total)}")
+        return Response.json("{\"events\":[\(events.joined(separator: ","))],\"total\":\(total)}")
     }
 
     private func event(_ request: Request, context: BasicRequestContext) async throws -> Response {
@@ -92,11 +92,7 @@ struct AuditQueryController: Sendable {
         guard let json = try await client.query(sql, logger: context.logger).collect().first?.decode(String.self) else {
             throw HTTPError(.notFound, message: "no audit event \(id.uuidString.lowercased())")
         }
-        return Self.json(json)
-    }
-
-    private static func json(_ text: String) -> Response {
-        Response(status: .ok, headers: [.contentType: "application/json"], body: .init(byteBuffer: ByteBuffer(string: text)))
+        return Response.json(json)
     }
 
     private static func int(_ text: String?, name: String, default fallback: Int, range: ClosedRange<Int>) throws -> Int {

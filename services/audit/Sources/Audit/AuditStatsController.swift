@@ -91,7 +91,7 @@ struct AuditStatsController: Sendable {
             FROM buckets b LEFT JOIN counts c USING (start)
             """
         let points = try await client.query(sql, logger: context.logger).collect().first?.decode(String.self) ?? "[]"
-        return Self.json("{\"points\":\(points),\"bucket\":\"\(GoDuration.format(seconds: bucket))\"}")
+        return Response.json("{\"points\":\(points),\"bucket\":\"\(GoDuration.format(seconds: bucket))\"}")
     }
 
     private func breakdown(_ request: Request, context: BasicRequestContext) async throws -> Response {
@@ -109,7 +109,7 @@ struct AuditStatsController: Sendable {
             binds: Self.bindings(from, to)
         )
         let rows = try await client.query(sql, logger: context.logger).collect().first?.decode(String.self) ?? "[]"
-        return Self.json("{\"breakdown\":\(rows),\"by\":\"\(by)\"}")
+        return Response.json("{\"breakdown\":\(rows),\"by\":\"\(by)\"}")
     }
 
     private func dashboard(_ request: Request, context: BasicRequestContext) async throws -> Response {
@@ -130,7 +130,7 @@ struct AuditStatsController: Sendable {
             FROM audit_events WHERE ts >= \(since)
             """
         let stats = try await client.query(sql, logger: context.logger).collect().first?.decode(String.self) ?? "{}"
-        return Self.json(stats)
+        return Response.json(stats)
     }
 
     private static func window(_ fromText: String?, _ toText: String?, defaultSeconds: Double) throws -> (Date, Date) {
@@ -152,9 +152,5 @@ struct AuditStatsController: Sendable {
         var bindings = PostgresBindings()
         for value in values { bindings.append(value) }
         return bindings
-    }
-
-    private static func json(_ text: String) -> Response {
-        Response(status: .ok, headers: [.contentType: "application/json"], body: .init(byteBuffer: ByteBuffer(string: text)))
     }
 }

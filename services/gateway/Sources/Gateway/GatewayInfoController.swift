@@ -13,10 +13,11 @@ struct GatewayInfoController: Sendable {
     func addRoutes(to router: Router<BasicRequestContext>) {
         let token = InternalTokenMiddleware<BasicRequestContext>(token: internalToken)
         router.group(RouterPath(InternalAPI.Gateway.tools)).add(middleware: token).get { _, _ in
-            Self.json(["tools": .array(tools)])
+            let body: JSONValue = ["tools": .array(tools)]
+            return Response.json(body.jsonString)
         }
         router.group(RouterPath(InternalAPI.Gateway.server)).add(middleware: token).get { _, _ in
-            Self.json([
+            let server: JSONValue = [
                 "name": .string(dispatcher.serverName),
                 "version": .string(dispatcher.serverVersion),
                 "instructions": .string(dispatcher.instructions),
@@ -25,7 +26,8 @@ struct GatewayInfoController: Sendable {
                     ["name": .string(name), "available": .bool(available)]
                 }),
                 "config": sanitizedConfiguration,
-            ])
+            ]
+            return Response.json(server.jsonString)
         }
     }
 
@@ -45,9 +47,5 @@ struct GatewayInfoController: Sendable {
 
     private static func tool(name: String, group: String, description: JSONValue, schema: JSONValue) -> JSONValue {
         ["name": .string(name), "group": .string(group), "description": description, "input_schema": schema]
-    }
-
-    private static func json(_ value: JSONValue) -> Response {
-        Response(status: .ok, headers: [.contentType: "application/json"], body: .init(byteBuffer: ByteBuffer(string: value.jsonString)))
     }
 }

@@ -76,7 +76,7 @@ struct InvokeController: Sendable {
         }
         switch outcome {
         case .success(let result):
-            return Response(status: .ok, headers: [.contentType: "application/json"], body: .init(byteBuffer: ByteBuffer(string: result)))
+            return Response.json(result)
         case .failure(let error):
             if error.code == -32602, error.message.hasPrefix("unknown tool") {
                 throw HTTPError(.notFound, message: "unknown tool: \(tool)")

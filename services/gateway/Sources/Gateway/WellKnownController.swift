@@ -19,7 +19,7 @@ struct WellKnownController: Sendable {
                 "bearer_methods_supported": ["header"],
                 "resource_name": .string(serverName),
             ]
-            return Response(status: .ok, headers: [.contentType: "application/json"], body: .init(byteBuffer: ByteBuffer(string: document.jsonString)))
+            return Response.json(document.jsonString)
         }
         // Points clients at the issuer: its discovery document, as the issuer publishes it.
         router.get("/.well-known/oauth-authorization-server") { _, _ -> Response in
@@ -30,7 +30,7 @@ struct WellKnownController: Sendable {
             } catch {
                 throw HTTPError(.serviceUnavailable, message: "the authorization server's metadata is unavailable")
             }
-            return Response(status: .ok, headers: [.contentType: "application/json"], body: .init(byteBuffer: ByteBuffer(string: document.jsonString)))
+            return Response.json(document.jsonString)
         }
     }
 }

@@ -52,7 +52,7 @@ public func buildRouter(config: PortalAPIConfig, runtime: ServiceRuntime, client
         cookieName: config.cookieName, cookieSecure: config.cookieSecure, baseURL: baseURL, logger: logger
     ).addRoutes(to: router)
     router.get("/api/v1/openapi.json") { _, _ in
-        Response(status: .ok, headers: [.contentType: "application/json"], body: .init(byteBuffer: ByteBuffer(string: OpenAPIDocument.json)))
+        Response.json(OpenAPIDocument.json)
     }
 
     let api = router.group("/api/v1").add(

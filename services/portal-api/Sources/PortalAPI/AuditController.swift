@@ -18,7 +18,7 @@ struct AuditController: Sendable {
             let id = try context.parameters.require("id")
             guard let uuid = UUID(uuidString: id) else { throw PortalError.badRequest("id must be a UUID") }
             let body = try await audit.send(.GET, "\(InternalAPI.Audit.events)/\(uuid.uuidString.lowercased())", requestID: context.id)
-            return Self.json(body)
+            return Response.json(body)
         }
         group.get("portal/audit/export") { request, context in
             let query = request.uri.form
@@ -45,10 +45,6 @@ struct AuditController: Sendable {
     }
 
     private func forward(_ path: String, _ request: Request, _ context: PortalRequestContext) async throws -> Response {
-        Self.json(try await audit.send(.GET, path, query: request.uri.query, requestID: context.id))
-    }
-
-    static func json(_ body: ByteBuffer) -> Response {
-        Response(status: .ok, headers: [.contentType: "application/json; charset=utf-8"], body: .init(byteBuffer: body))
+        Response.json(try await audit.send(.GET, path, query: request.uri.query, requestID: context.id))
     }
 }

@@ -109,5 +109,5 @@ func json(_ value: JSONValue, status: HTTPResponse.Status = .ok, pretty: Bool = 
     {
         text = String(decoding: data, as: UTF8.self)
     }
-    return Response(status: status, headers: [.contentType: "application/json; charset=utf-8"], body: .init(byteBuffer: ByteBuffer(string: text)))
+    return Response.json(text, status: status)
 }

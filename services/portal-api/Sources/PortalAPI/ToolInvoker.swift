@@ -26,7 +26,7 @@ struct ToolInvoker: Sendable {
         body += "}"
         let path = "\(InternalAPI.Gateway.invoke)/\(tool.addingPercentEncoding(withAllowedCharacters: .urlPathAllowed.subtracting(CharacterSet(charactersIn: "/"))) ?? tool)"
         let result = try await gateway.send(.POST, path, body: ByteBuffer(string: body), requestID: requestID, timeout: Self.callTimeout)
-        return Response(status: .ok, headers: [.contentType: "application/json; charset=utf-8"], body: .init(byteBuffer: result))
+        return Response.json(result)
     }
 
     /// Every tool the gateway serves now, as `{name, group, description, input_schema}`.
