@@ -258,6 +258,53 @@ import TollgateRedis
         }
     }
 
+    @Test func eventsWithNULAreStoredWithAReplacementCharacter() async throws {
+        try await Self.withAuditService { harness, _ in
+            var event = harness.event(1)
+            event.parameters = #"{"message":"a\u0000b","n":1.0}"#
+            event.errorMessage = "broken\u{0}message"
+            event.payload?.requestParams = #"{"name":"x","arguments":{"message":"a\u0000b"}}"#
+            try await harness.publish([event])
+            #expect(try await harness.waitForStored(1) == 1)
+            let id = event.id
+            try await TestEnvironment.withClient(try TestEnvironment.roleConfiguration(.audit)) { client in
+                let rows = try await client.query(
+                    """
+                    SELECT e.parameters->>'message', e.parameters->>'n', e.error_message, p.request_params->'arguments'->>'message'
+                    FROM audit_events e JOIN audit_payloads p ON p.event_id = e.id AND p.ts = e.ts WHERE e.id = \(id)
+                    """
+                ).collect()
+                let (message, number, error, payloadMessage) = try #require(rows.first).decode((String, String, String, String).self)
+                #expect(message == "a\u{FFFD}b" && payloadMessage == "a\u{FFFD}b")
+                #expect(number == "1.0")
+                #expect(error == "broken\u{FFFD}message")
+            }
+        }
+    }
+
+    @Test func eventsPostgresRefusesAreDeadLetteredAndTheOthersStored() async throws {
+        try await Self.withAuditService { harness, _ in
+            var refused = harness.event(1)
+            refused.parameters = #"{"message":"#  // not JSON: the jsonb cast fails
+            try await harness.publish([harness.event(0), refused, harness.event(2)])
+            #expect(try await harness.waitForStored(2) == 2)
+            var reasons: [String] = []
+            for _ in 0..<50 where reasons.isEmpty {
+                let dead = try await harness.redis.send("XRANGE", RedisArgument(RedisNames.auditDeadLetterStream), "-", "+")
+                reasons = (dead.array ?? []).compactMap { $0.array?[1].array?[1].string }
+                try await Task.sleep(for: .milliseconds(100))
+            }
+            #expect(reasons.count == 1)
+            #expect(reasons.first?.hasPrefix("not storable: 22P02") == true)
+            #expect(harness.runtime.metrics.emitToString().contains("tollgate_audit_dead_lettered_total 1"))
+            let pending = try await harness.redis.send("XPENDING", RedisArgument(RedisNames.auditStream), RedisArgument(RedisNames.auditConsumerGroup))
+            #expect(pending.array?.first?.int == 0)
+            // Later events are not held up.
+            try await harness.publish([harness.event(3)])
+            #expect(try await harness.waitForStored(3) == 3)
+        }
+    }
+
     /// Reads the stream as a consumer that then dies without acknowledging anything.
     static func leavePendingWithDeadConsumer(_ harness: Harness, _ events: [AuditEvent]) async throws {
         try await harness.redis.send("XGROUP", "CREATE", RedisArgument(RedisNames.auditStream), RedisArgument(RedisNames.auditConsumerGroup), "0", "MKSTREAM")

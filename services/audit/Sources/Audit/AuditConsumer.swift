@@ -134,7 +134,7 @@ final class AuditConsumer: Service, Sendable {
     private func process(_ entries: [Entry]) async throws {
         guard !entries.isEmpty else { return }
         let decoder = WireCoding.decoder()
-        var events: [AuditEvent] = []
+        var decoded: [(entry: Entry, event: AuditEvent)] = []
         var ids: [String] = []
         var poison: [(Entry, String)] = []
         for entry in entries {
@@ -148,15 +148,21 @@ final class AuditConsumer: Service, Sendable {
                 continue
             }
             do {
-                events.append(try decoder.decode(AuditEvent.self, from: Data(raw)))
+                decoded.append((entry, try decoder.decode(AuditEvent.self, from: Data(raw))))
                 ids.append(entry.id)
             } catch {
                 poison.append((entry, "undecodable audit event: \(error)"))
             }
         }
         if !poison.isEmpty { try await deadLetter(poison) }
+        var events = decoded.map(\.event)
         do {
             _ = try await store.insert(events)
+        } catch where AuditStore.refusedData(error) != nil {
+            // Postgres refuses a value of some event: retried, the batch would hold up the
+            // stream for ever. The events are stored one by one and the refused ones dead-lettered.
+            storeFailures.increment()
+            events = try await storeOneByOne(decoded)
         } catch {
             storeFailures.increment()
             throw error
@@ -164,6 +170,24 @@ final class AuditConsumer: Service, Sendable {
         stored.increment(by: Int64(events.count))
         try await acknowledge(ids)
         await announce(events)
+    }
+
+    /// Stores each event in its own transaction; dead-letters those whose data Postgres refuses.
+    /// Returns the events stored.
+    private func storeOneByOne(_ decoded: [(entry: Entry, event: AuditEvent)]) async throws -> [AuditEvent] {
+        var storedEvents: [AuditEvent] = []
+        var refused: [(Entry, String)] = []
+        for (entry, event) in decoded {
+            do {
+                _ = try await store.insert([event])
+                storedEvents.append(event)
+            } catch {
+                guard let reason = AuditStore.refusedData(error) else { throw error }
+                refused.append((entry, "not storable: \(reason)"))
+            }
+        }
+        if !refused.isEmpty { try await deadLetter(refused) }
+        return storedEvents
     }
 
     private func acknowledge(_ ids: [String]) async throws {

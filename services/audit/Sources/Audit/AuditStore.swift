@@ -4,7 +4,8 @@ import PostgresNIO
 import SharedProto
 
 /// Writes audit events. A batch is one transaction with one multi-row INSERT per table;
-/// `ON CONFLICT DO NOTHING` on the event key makes a redelivered batch harmless.
+/// `ON CONFLICT DO NOTHING` on the event key makes a redelivered batch harmless. Events are
+/// written as `storable` (no U+0000, which Postgres refuses).
 struct AuditStore: Sendable {
     let client: PostgresClient
     let logger: Logger
@@ -13,6 +14,7 @@ struct AuditStore: Sendable {
     @discardableResult
     func insert(_ events: [AuditEvent]) async throws -> Int {
         guard !events.isEmpty else { return 0 }
+        let events = events.map(\.storable)
         return try await client.withTransaction(logger: logger) { connection in
             var inserted = 0
             // Bounded so a batch stays far below Postgres' 65535 bind parameters.
@@ -103,5 +105,13 @@ struct AuditStore: Sendable {
             ON CONFLICT (event_id, ts) DO NOTHING
             """
         return PostgresQuery(unsafeSQL: sql, binds: bindings)
+    }
+
+    /// Why Postgres refused the data of a batch (SQLSTATE class 22, data exception, e.g. JSON
+    /// it cannot read), or `nil` for other failures (connection, server), which are retried.
+    static func refusedData(_ error: any Error) -> String? {
+        let cause = (error as? PostgresTransactionError)?.closureError ?? error
+        guard let error = cause as? PSQLError, let state = error.serverInfo?[.sqlState], state.hasPrefix("22") else { return nil }
+        return "\(state) \(error.serverInfo?[.message] ?? "")"
     }
 }

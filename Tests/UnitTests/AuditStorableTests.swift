@@ -1,0 +1,35 @@
+import Foundation
+import SharedProto
+import Testing
+
+@testable import Audit
+
+/// Postgres refuses U+0000 in text and jsonb: what the audit store writes instead.
+@Suite struct AuditStorableTests {
+    @Test func textNULBecomesTheReplacementCharacter() {
+        #expect(NULReplacement.text("a\u{0}b\u{0}") == "a\u{FFFD}b\u{FFFD}")
+        #expect(NULReplacement.text("plain") == "plain")
+        #expect(NULReplacement.text(nil) == nil)
+    }
+
+    @Test func jsonNULEscapesAreReplacedAndEscapedBackslashesKept() {
+        #expect(NULReplacement.json(#"{"a":"x\u0000y","b\u0000":[1.0]}"#) == #"{"a":"x\ufffdy","b\ufffd":[1.0]}"#)
+        // `\\u0000` is a backslash followed by the text u0000: no NUL, nothing to replace.
+        #expect(NULReplacement.json(#"{"a":"\\u0000","b":"\\\u0000"}"#) == #"{"a":"\\u0000","b":"\\\ufffd"}"#)
+        #expect(NULReplacement.json(#"{"a":"\u00001"}"#) == #"{"a":"\ufffd1"}"#)
+    }
+
+    @Test func storableEventHasNoNULLeft() {
+        var event = AuditEvent(timestamp: Date(), durationMs: 1, toolName: "echo\u{0}", success: false)
+        event.parameters = #"{"m":"\u0000"}"#
+        event.errorMessage = "e\u{0}"
+        event.payload = AuditPayload(requestParams: #"{"m":"\u0000"}"#, responseError: #"{"message":"\u0000"}"#)
+        let storable = event.storable
+        #expect(storable.toolName == "echo\u{FFFD}")
+        #expect(storable.parameters == #"{"m":"\ufffd"}"#)
+        #expect(storable.errorMessage == "e\u{FFFD}")
+        #expect(storable.payload?.requestParams == #"{"m":"\ufffd"}"#)
+        #expect(storable.payload?.responseError == #"{"message":"\ufffd"}"#)
+        #expect(storable.id == event.id && storable.timestamp == event.timestamp)
+    }
+}
