@@ -14,15 +14,10 @@ public struct InternalTokenMiddleware<Context: RequestContext>: RouterMiddleware
 
     public func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
         guard let presented = request.headers[HTTPField.Name(InternalAPI.tokenHeader)!],
-            Self.constantTimeEquals(Array(presented.utf8), token)
+            ConstantTime.equals(Array(presented.utf8), token)
         else {
             throw HTTPError(.unauthorized, message: "missing or invalid internal token")
         }
         return try await next(request, context)
-    }
-
-    /// Compares in time that depends only on the lengths.
-    public static func constantTimeEquals(_ lhs: [UInt8], _ rhs: [UInt8]) -> Bool {
-        ConstantTime.equals(lhs, rhs)
     }
 }
