@@ -12,26 +12,15 @@ extension ConfigReader {
         .object(keys.map { key in
             if key.type == .structured {
                 guard let value = (try? structured(key)) ?? nil else { return (key.path, .null) }
-                return (key.path, key.isSecret ? .string("[redacted]") : Self.redactMembers(value))
+                return (key.path, key.isSecret ? .redacted : value.redacting(keys: Self.sensitiveMembers))
             }
             guard let text = raw(key), !text.isEmpty else { return (key.path, .null) }
-            if key.isSecret { return (key.path, .string("[redacted]")) }
+            if key.isSecret { return (key.path, .redacted) }
             switch key.type {
             case .int, .bool: return (key.path, (try? JSONParser.parse(text)) ?? .string(text))
             case .list: return (key.path, .array(text.split(separator: ",").map { .string($0.trimmingCharacters(in: .whitespaces)) }))
             default: return (key.path, .string(text))
             }
         })
-    }
-
-    private static func redactMembers(_ value: JSONValue) -> JSONValue {
-        switch value {
-        case .object(let members):
-            .object(members.map { name, member in
-                (name, sensitiveMembers.contains(name.lowercased()) ? .string("[redacted]") : redactMembers(member))
-            })
-        case .array(let values): .array(values.map(redactMembers))
-        default: value
-        }
     }
 }

@@ -53,18 +53,9 @@ struct ReplayController: Sendable {
         let arguments = payload["request_params"] ?? .null
         if arguments == .null { return "{}" }
         guard case .object = arguments else { throw PortalError.badRequest("the captured arguments are not an object; it cannot be replayed") }
-        if containsRedaction(arguments) {
+        if arguments.containsRedaction {
             throw PortalError.badRequest("the captured arguments contain redacted values; it cannot be replayed")
         }
         return arguments.jsonString
-    }
-
-    static func containsRedaction(_ value: JSONValue) -> Bool {
-        switch value {
-        case .string(let text): text == "[redacted]"
-        case .array(let values): values.contains(where: containsRedaction)
-        case .object(let members): members.contains { containsRedaction($0.1) }
-        default: false
-        }
     }
 }

@@ -1,13 +1,12 @@
 import MCPCore
 
 /// Replaces the values of sensitive keys with `"[redacted]"` before anything is audited.
-/// Keys match case-insensitively at any depth of objects and arrays.
+/// Keys match case-insensitively at any depth of objects and arrays (`JSONValue.redacting`).
 struct Redactor: Sendable {
     /// The default list, as the reference system uses.
     static let defaultKeys = ["password", "token", "secret", "authorization", "api_key", "credentials", "cookie"]
     /// Headers that are always redacted, whatever the configuration.
     static let credentialHeaders: Set<String> = ["authorization", "x-api-key", "cookie", "set-cookie", "proxy-authorization", "x-tollgate-internal-token"]
-    static let marker: JSONValue = "[redacted]"
 
     let keys: Set<String>
 
@@ -16,14 +15,7 @@ struct Redactor: Sendable {
     }
 
     func redact(_ value: JSONValue) -> JSONValue {
-        switch value {
-        case .object(let members):
-            return .object(members.map { key, member in keys.contains(key.lowercased()) ? (key, Self.marker) : (key, redact(member)) })
-        case .array(let values):
-            return .array(values.map(redact))
-        default:
-            return value
-        }
+        value.redacting(keys: keys)
     }
 
     /// Headers as `{name: [values]}`, credentials redacted.
@@ -31,7 +23,7 @@ struct Redactor: Sendable {
         var grouped: [(String, [JSONValue])] = []
         for (name, value) in pairs {
             let lower = name.lowercased()
-            let shown: JSONValue = credentialHeaders.contains(lower) ? marker : .string(value)
+            let shown: JSONValue = credentialHeaders.contains(lower) ? .redacted : .string(value)
             if let index = grouped.firstIndex(where: { $0.0 == lower }) {
                 grouped[index].1.append(shown)
             } else {
