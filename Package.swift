@@ -128,6 +128,7 @@ let package = Package(
                 "SharedProto",
                 "MCPCore",
                 "TollgateRedis",
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "PostgresNIO", package: "postgres-nio"),
                 .product(name: "NIOSSL", package: "swift-nio-ssl"),

@@ -23,13 +23,8 @@ public func buildApplication(config: GatewayConfig, runtime: ServiceRuntime) asy
         return "http://\(request.head.authority ?? "localhost")"
     }
 
-    // Upstreams get their own pooled client: an unreachable upstream must fail fast instead of
-    // retrying its connection until the request deadline (AsyncHTTPClient's default).
-    var upstreamHTTPConfiguration = HTTPClient.Configuration()
-    upstreamHTTPConfiguration.timeout.connect = .seconds(2)
-    upstreamHTTPConfiguration.connectionPool.retryConnectionEstablishment = false
-    upstreamHTTPConfiguration.connectionPool.concurrentHTTP1ConnectionsPerHostSoftLimit = 64
-    let upstreamHTTP = HTTPClient(eventLoopGroupProvider: .singleton, configuration: upstreamHTTPConfiguration)
+    // Upstreams get their own pooled client: an unreachable upstream must fail fast.
+    let upstreamHTTP = HTTPClient(eventLoopGroupProvider: .singleton, configuration: .failFast)
     let upstreams = UpstreamCatalog(
         upstreams: config.upstreams.map { settings in
             switch settings.transport {
