@@ -69,12 +69,7 @@ struct AdminController: Sendable {
         do {
             return try await operation()
         } catch KeysClientError.rejected(let status, let message) {
-            switch status {
-            case 400, 422: throw PortalError.badRequest(message)
-            case 404: throw PortalError.notFound(message)
-            case 409: throw PortalError.conflict(message)
-            default: throw PortalError.unavailable("the keys service failed to answer (\(status))")
-            }
+            throw PortalError.refused(by: "keys service", status: status, message: message)
         } catch is KeysClientError {
             throw PortalError.unavailable("the keys service is unavailable")
         }

@@ -17,6 +17,18 @@ public enum PortalError: PublicError, Equatable {
     /// A service the route depends on is down, slow or failing; or a feature is not configured.
     case unavailable(String)
 
+    /// A refusal by a service the portal asked (`name`, e.g. "keys service"): its client errors
+    /// reach the caller with their message; anything else means the service failed (503).
+    static func refused(by name: String, status: Int, message: String) -> PortalError {
+        switch status {
+        case 400, 413, 422: .badRequest(message)
+        case 404: .notFound(message)
+        case 409: .conflict(message)
+        case 502: .toolFailed(message)
+        default: .unavailable("the \(name) failed to answer (\(status))")
+        }
+    }
+
     public var status: HTTPResponse.Status {
         switch self {
         case .unauthenticated: .unauthorized

@@ -82,19 +82,6 @@ public struct ServiceClient: Sendable {
     private func check(_ status: HTTPResponseStatus, body: ByteBuffer) throws {
         guard !(200..<300).contains(status.code) else { return }
         let message = (try? WireCoding.decoder().decode(ErrorBody.self, from: Data(buffer: body)).error) ?? "the \(name) refused the request"
-        switch status.code {
-        case 400, 413, 422: throw PortalError.badRequest(message)
-        case 404: throw PortalError.notFound(message)
-        case 409: throw PortalError.conflict(message)
-        case 502: throw PortalError.toolFailed(message)
-        default: throw PortalError.unavailable("the \(name) failed to answer (\(status.code))")
-        }
-    }
-}
-
-extension TimeAmount {
-    init(_ duration: Duration) {
-        let (seconds, attoseconds) = duration.components
-        self = .nanoseconds(seconds * 1_000_000_000 + attoseconds / 1_000_000_000)
+        throw PortalError.refused(by: name, status: Int(status.code), message: message)
     }
 }
