@@ -19,6 +19,14 @@ public struct FormQuery: Sendable {
         pairs.last { $0.key == key }?.value
     }
 
+    /// `pairs` as a query string (or form body) that `init` reads back unchanged: percent-escaped,
+    /// with `+` escaped too, since a literal `+` reads as a space.
+    public static func encode(_ pairs: [(String, String)]) -> String {
+        var components = URLComponents()
+        components.queryItems = pairs.map { URLQueryItem(name: $0.0, value: $0.1) }
+        return (components.percentEncodedQuery ?? "").replacingOccurrences(of: "+", with: "%2B")
+    }
+
     private static func decode(_ text: Substring) -> String {
         let spaced = text.replacingOccurrences(of: "+", with: " ")
         return spaced.removingPercentEncoding ?? spaced

@@ -4,6 +4,7 @@ import Logging
 import MCPCore
 import NIOCore
 import SharedProto
+import TollgateCore
 
 /// `GET /api/v1/portal/audit/stream`: server-sent events of committed audit events.
 /// Opens with `: connected`, sends `event: audit` with the event JSON (the shape of
@@ -75,14 +76,11 @@ struct AuditStreamController: Sendable {
     /// The events of a batch that the audit service's filter selects.
     static func matching(_ events: [AuditEvent], filters: [(String, String)], audit: ServiceClient, requestID: String, logger: Logger) async -> [AuditEvent] {
         guard let first = events.map(\.timestamp).min(), let last = events.map(\.timestamp).max() else { return [] }
-        var components = URLComponents()
-        components.queryItems = filters.map { URLQueryItem(name: $0.0, value: $0.1) } + [
-            URLQueryItem(name: "from", value: WireCoding.formatDate(first.addingTimeInterval(-1))),
-            URLQueryItem(name: "to", value: WireCoding.formatDate(last.addingTimeInterval(1))),
-            URLQueryItem(name: "limit", value: "1000"),
-        ]
-        // `+` is a space in a query string: a literal one (in a timestamp or a value) must be escaped.
-        let query = (components.percentEncodedQuery ?? "").replacingOccurrences(of: "+", with: "%2B")
+        let query = FormQuery.encode(filters + [
+            ("from", WireCoding.formatDate(first.addingTimeInterval(-1))),
+            ("to", WireCoding.formatDate(last.addingTimeInterval(1))),
+            ("limit", "1000"),
+        ])
         do {
             let body = try await audit.send(.GET, InternalAPI.Audit.events, query: query, requestID: requestID)
             let ids = Set(((try? JSONParser.parse(Array(buffer: body)))?["events"]?.arrayValue ?? []).compactMap { $0["id"]?.stringValue?.lowercased() })

@@ -6,6 +6,7 @@ import Logging
 import MCPCore
 import NIOCore
 import TollgateAuth
+import TollgateCore
 
 /// Browser login: OIDC authorization code flow with PKCE (S256) and a nonce.
 /// `/portal/auth/login` sends the browser to the issuer, `/portal/auth/callback` exchanges the
@@ -124,19 +125,18 @@ struct LoginController: Sendable {
         guard let endpoint = try await discovery(oidc)["token_endpoint"]?.stringValue else {
             throw PortalError.unavailable("the issuer publishes no token endpoint")
         }
-        var form = URLComponents()
-        form.queryItems = [
-            URLQueryItem(name: "grant_type", value: "authorization_code"),
-            URLQueryItem(name: "code", value: code),
-            URLQueryItem(name: "redirect_uri", value: redirectURI(request)),
-            URLQueryItem(name: "client_id", value: login.clientID),
-            URLQueryItem(name: "code_verifier", value: verifier),
-        ] + (login.clientSecret.map { [URLQueryItem(name: "client_secret", value: $0)] } ?? [])
+        let form = FormQuery.encode([
+            ("grant_type", "authorization_code"),
+            ("code", code),
+            ("redirect_uri", redirectURI(request)),
+            ("client_id", login.clientID),
+            ("code_verifier", verifier),
+        ] + (login.clientSecret.map { [("client_secret", $0)] } ?? []))
         var exchange = HTTPClientRequest(url: endpoint)
         exchange.method = .POST
         exchange.headers.add(name: "Content-Type", value: "application/x-www-form-urlencoded")
         exchange.headers.add(name: "Accept", value: "application/json")
-        exchange.body = .bytes(ByteBuffer(string: (form.percentEncodedQuery ?? "").replacingOccurrences(of: "+", with: "%2B")))
+        exchange.body = .bytes(ByteBuffer(string: form))
         let answer: JSONValue
         let status: UInt
         do {
