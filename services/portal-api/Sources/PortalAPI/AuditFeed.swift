@@ -14,8 +14,14 @@ import TollgateRedis
 final class AuditFeed: Service, Sendable {
     /// What a stream receives.
     enum Item: Sendable {
-        case events([AuditEvent])
+        case events([Announced])
         case keepalive
+    }
+
+    /// A committed event with its SSE frame, rendered once for all streams.
+    struct Announced: Sendable {
+        let event: AuditEvent
+        let frame: String
     }
 
     struct Subscription: Sendable {
@@ -99,8 +105,10 @@ final class AuditFeed: Service, Sendable {
         }
         received.increment(by: Int64(events.count))
         let clients = state.withLock { Array($0.clients.values) }
+        guard !clients.isEmpty else { return }
+        let announced = events.map { Announced(event: $0, frame: $0.sseFrame) }
         for client in clients {
-            if case .dropped = client.yield(.events(events)) { dropped.increment(by: Int64(events.count)) }
+            if case .dropped = client.yield(.events(announced)) { dropped.increment(by: Int64(events.count)) }
         }
     }
 }

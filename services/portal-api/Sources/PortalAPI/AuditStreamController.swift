@@ -56,15 +56,13 @@ struct AuditStreamController: Sendable {
                     switch item {
                     case .keepalive:
                         try await writer.write(ByteBuffer(string: ": keepalive\n\n"))
-                    case .events(let events):
+                    case .events(let announced):
                         let selected = filters.isEmpty
-                            ? events
-                            : await Self.matching(events, filters: filters, audit: audit, requestID: requestID, logger: logger)
+                            ? announced
+                            : await Self.matching(announced, filters: filters, audit: audit, requestID: requestID, logger: logger)
                         guard !selected.isEmpty else { continue }
                         var chunk = ByteBuffer()
-                        for event in selected {
-                            chunk.writeString("id: \(event.id.uuidString.lowercased())\nevent: audit\ndata: \(Self.render(event).jsonString)\n\n")
-                        }
+                        for item in selected { chunk.writeString(item.frame) }
                         try await writer.write(chunk)
                     }
                 }
@@ -74,8 +72,11 @@ struct AuditStreamController: Sendable {
     }
 
     /// The events of a batch that the audit service's filter selects.
-    static func matching(_ events: [AuditEvent], filters: [(String, String)], audit: ServiceClient, requestID: String, logger: Logger) async -> [AuditEvent] {
-        guard let first = events.map(\.timestamp).min(), let last = events.map(\.timestamp).max() else { return [] }
+    static func matching(
+        _ announced: [AuditFeed.Announced], filters: [(String, String)], audit: ServiceClient, requestID: String, logger: Logger
+    ) async -> [AuditFeed.Announced] {
+        let times = announced.map(\.event.timestamp)
+        guard let first = times.min(), let last = times.max() else { return [] }
         let query = FormQuery.encode(filters + [
             ("from", WireCoding.formatDate(first.addingTimeInterval(-1))),
             ("to", WireCoding.formatDate(last.addingTimeInterval(1))),
@@ -84,41 +85,10 @@ struct AuditStreamController: Sendable {
         do {
             let body = try await audit.send(.GET, InternalAPI.Audit.events, query: query, requestID: requestID)
             let ids = Set(((try? JSONParser.parse(Array(buffer: body)))?["events"]?.arrayValue ?? []).compactMap { $0["id"]?.stringValue?.lowercased() })
-            return events.filter { ids.contains($0.id.uuidString.lowercased()) }
+            return announced.filter { ids.contains($0.event.id.uuidString.lowercased()) }
         } catch {
             logger.warning("live-tail filter check failed; batch skipped for this stream", metadata: ["error": "\(error)"])
             return []
         }
-    }
-
-    /// An event in the shape of `/audit/events` (parameters as JSON, not as text).
-    static func render(_ event: AuditEvent) -> JSONValue {
-        func text(_ value: String?) -> JSONValue { value.map { .string($0) } ?? .null }
-        func int(_ value: Int?) -> JSONValue { value.map { .number(String($0)) } ?? .null }
-        return [
-            "id": .string(event.id.uuidString.lowercased()),
-            "timestamp": .string(WireCoding.formatDate(event.timestamp)),
-            "duration_ms": .number(String(event.durationMs)),
-            "request_id": text(event.requestID),
-            "session_id": text(event.sessionID),
-            "user_subject": text(event.userSubject),
-            "user_email": text(event.userEmail),
-            "auth_type": text(event.authType),
-            "api_key_name": text(event.apiKeyName),
-            "tool_name": .string(event.toolName),
-            "tool_group": text(event.toolGroup),
-            "parameters": event.parameters.flatMap { try? JSONParser.parse($0) } ?? .null,
-            "success": .bool(event.success),
-            "error_message": text(event.errorMessage),
-            "error_category": text(event.errorCategory),
-            "request_chars": int(event.requestChars),
-            "response_chars": int(event.responseChars),
-            "content_blocks": int(event.contentBlocks),
-            "transport": .string(event.transport),
-            "source": .string(event.source),
-            "remote_addr": text(event.remoteAddr),
-            "user_agent": text(event.userAgent),
-            "trace_id": text(event.traceID),
-        ]
     }
 }
