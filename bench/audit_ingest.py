@@ -14,17 +14,13 @@ import time
 import uuid
 from datetime import datetime, timezone
 
-PG = ["psql", "-X", "-q", "-At", "-h", "127.0.0.1", "-p", os.environ.get("TOLLGATE_PG_PORT", "54320"), "-U", "postgres", "-d", "tollgate"]
-ENV = {**os.environ, "PGPASSWORD": os.environ["TOLLGATE_PG_SUPERUSER_PASSWORD"], "REDISCLI_AUTH": os.environ["TOLLGATE_REDIS_PASSWORD"]}
+from benchlib import ENV, PG, psql
+
 REDIS_PORT = os.environ.get("TOLLGATE_REDIS_PORT", "63790")
 
 ARGUMENTS = {"message": "hello", "extras": {"n": 1.0, "list": [1, 2, 3]}}
 RESULT = {"content": [{"type": "text", "text": "hello"}], "isError": False}
 HEADERS = {"user-agent": ["bench"], "x-api-key": ["[redacted]"]}
-
-
-def psql(sql):
-    return subprocess.run(PG + ["-c", sql], env=ENV, capture_output=True, text=True, check=True).stdout.strip()
 
 
 def event(tool, index, now):

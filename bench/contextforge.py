@@ -12,6 +12,8 @@ import urllib.request
 
 import httpx
 
+from benchlib import free_port
+
 VERSION = "1.1.0"
 
 
@@ -104,7 +106,7 @@ def start(upstream_url, workdir_root):
         if line and not line.startswith("#") and "=" in line:
             key, value = line.split("=", 1)
             secrets[key] = value.strip().strip('"').strip("'")
-    port = _free_port()
+    port = free_port()
     database = os.path.join(workdir, "mcp.db")
     if os.path.exists(database):
         os.unlink(database)
@@ -151,9 +153,3 @@ def start(upstream_url, workdir_root):
     endpoint = f"{url}/servers/{server.json()['id']}/mcp"
     return Peer(process, url, token, endpoint, echo["name"], log)
 
-
-def _free_port():
-    import socket
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]

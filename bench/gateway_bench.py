@@ -9,18 +9,18 @@ import asyncio
 import json
 import os
 import re
-import shutil
 import signal
 import socket
 import statistics
 import subprocess
 import sys
-import tempfile
 import time
 import urllib.request
 import uuid
 
 import httpx
+
+from benchlib import free_port
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 sys.path.insert(0, os.path.join(ROOT, "bench"))
@@ -29,12 +29,6 @@ DEV_KEY = os.environ["TOLLGATE_DEV_API_KEY"]
 INTERNAL = {"X-Tollgate-Internal-Token": os.environ["TOLLGATE_INTERNAL_TOKEN"]}
 LOGS = os.path.join(ROOT, ".dev", "bench")
 MODERN_META = {"io.modelcontextprotocol/protocolVersion": "2026-07-28", "io.modelcontextprotocol/clientCapabilities": {}}
-
-
-def free_port():
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 class Process:

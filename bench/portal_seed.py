@@ -1,17 +1,11 @@
 """Seeds the audit tables with N synthetic events spread over the last 24 hours, for the portal
 query benchmark, in one INSERT ... SELECT per table (as the Postgres superuser); removes them after.
 The rows carry a unique user_subject so removal touches nothing else."""
-import os
-import subprocess
 import uuid
 
-PG = ["psql", "-X", "-q", "-At", "-v", "ON_ERROR_STOP=1", "-h", "127.0.0.1", "-p", os.environ.get("TOLLGATE_PG_PORT", "54320"), "-U", "postgres", "-d", "tollgate"]
-ENV = {**os.environ, "PGPASSWORD": os.environ["TOLLGATE_PG_SUPERUSER_PASSWORD"]}
+from benchlib import psql
+
 TOOLS = "ARRAY['echo','whoami','fixed_response','sized_response','lorem','error','slow','flaky','progress','long_output','chatty','headers']"
-
-
-def psql(sql):
-    return subprocess.run(PG + ["-c", sql], env=ENV, capture_output=True, text=True, check=True).stdout.strip()
 
 
 def seed(count):
