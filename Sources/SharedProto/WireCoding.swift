@@ -31,11 +31,58 @@ public enum WireCoding {
         date.formatted(.iso8601.year().month().day().time(includingFractionalSeconds: true).timeZone(separator: .omitted))
     }
 
-    /// Parses RFC 3339 with or without fractional seconds.
+    /// Parses an RFC 3339 date-time: `YYYY-MM-DDTHH:MM:SS[.fraction](Z|±HH:MM)`, `T`/`Z` in
+    /// either case. Written by hand because Foundation's ISO 8601 styles refuse some valid
+    /// offsets (`+23:34`) and accept forms RFC 3339 does not; this is linear and strict.
     public static func parseDate(_ text: String) -> Date? {
-        if let date = try? Date(text, strategy: .iso8601.year().month().day().time(includingFractionalSeconds: true).timeZone(separator: .omitted)) {
-            return date
+        let b = Array(text.utf8)
+        guard b.count >= 20, b.count <= 64 else { return nil }
+        func digits(_ start: Int, _ count: Int) -> Int? {
+            guard start + count <= b.count else { return nil }
+            var value = 0
+            for byte in b[start..<(start + count)] {
+                guard byte >= 0x30, byte <= 0x39 else { return nil }
+                value = value * 10 + Int(byte - 0x30)
+            }
+            return value
         }
-        return try? Date(text, strategy: .iso8601)
+        func byte(_ index: Int, _ allowed: String) -> Bool { index < b.count && allowed.utf8.contains(b[index]) }
+        guard let year = digits(0, 4), byte(4, "-"), let month = digits(5, 2), byte(7, "-"), let day = digits(8, 2), byte(10, "Tt"),
+            let hour = digits(11, 2), byte(13, ":"), let minute = digits(14, 2), byte(16, ":"), let second = digits(17, 2)
+        else { return nil }
+        guard (1...12).contains(month), (1...31).contains(day), hour <= 23, minute <= 59, second <= 59 else { return nil }
+        var index = 19
+        var fraction = 0.0
+        if byte(index, ".") {
+            index += 1
+            var scale = 0.1
+            let start = index
+            while index < b.count, b[index] >= 0x30, b[index] <= 0x39 {
+                fraction += Double(b[index] - 0x30) * scale
+                scale /= 10
+                index += 1
+            }
+            guard index > start else { return nil }
+        }
+        var offsetSeconds = 0
+        if byte(index, "Zz") {
+            index += 1
+        } else if byte(index, "+-") {
+            let sign = b[index] == UInt8(ascii: "-") ? -1 : 1
+            guard let offsetHours = digits(index + 1, 2), byte(index + 3, ":"), let offsetMinutes = digits(index + 4, 2),
+                offsetHours <= 23, offsetMinutes <= 59
+            else { return nil }
+            offsetSeconds = sign * (offsetHours * 3600 + offsetMinutes * 60)
+            index += 6
+        } else {
+            return nil
+        }
+        guard index == b.count else { return nil }
+        var calendar = Calendar(identifier: .gregorian)
+        calendar.timeZone = TimeZone(secondsFromGMT: 0)!
+        let components = DateComponents(year: year, month: month, day: day, hour: hour, minute: minute, second: second)
+        // Reject dates that do not exist (2026-02-30) instead of rolling them over.
+        guard let base = calendar.date(from: components), calendar.component(.day, from: base) == day else { return nil }
+        return base.addingTimeInterval(fraction - Double(offsetSeconds))
     }
 }

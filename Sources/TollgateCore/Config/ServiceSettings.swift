@@ -9,6 +9,12 @@ public struct ServiceSettings: Sendable {
     public var host: String
     public var port: Int
     public var maxBodyBytes: Int
+    /// Proxies whose `X-Forwarded-For` is believed (`ClientAddress`).
+    public var clientAddress: ClientAddress
+    /// How long a connection may take to send a request's head, from connecting.
+    public var headerTimeout: Duration
+    /// How long a keep-alive connection may sit idle between requests (or mid-body).
+    public var idleTimeout: Duration
     public var logLevel: Logger.Level
     public var accessLog: Bool
     public var drainPeriod: Duration
@@ -28,6 +34,9 @@ public struct ServiceSettings: Sendable {
             ConfigKey("http.host", env: "\(prefix)_HOST", .string, default: "127.0.0.1", "Address to listen on (`0.0.0.0` in containers)."),
             ConfigKey("http.port", env: "\(prefix)_PORT", .int, default: "\(service.defaultPort)", "Port to listen on."),
             ConfigKey("http.max_body_bytes", env: "\(prefix)_MAX_BODY_BYTES", .int, default: "1048576", "Largest request body accepted; larger bodies get 413."),
+            ConfigKey("http.trusted_proxies", env: "\(prefix)_TRUSTED_PROXIES", .list, default: "", "Proxies (IP addresses or CIDRs) whose `X-Forwarded-For` is believed. The client address is the peer, or the right-most forwarded hop that is not one of these. Default: none (the header is ignored)."),
+            ConfigKey("http.header_timeout", env: "TOLLGATE_HTTP_HEADER_TIMEOUT", .duration, default: "10s", "A new connection that has not sent a complete request head within this time is closed."),
+            ConfigKey("http.idle_timeout", env: "TOLLGATE_HTTP_IDLE_TIMEOUT", .duration, default: "60s", "A connection that sends nothing for this long (between requests, or mid-request) is closed. Open response streams are not idle."),
             ConfigKey("log.level", env: "TOLLGATE_LOG_LEVEL", .string, default: "info", "trace, debug, info, notice, warning, error or critical. JSON lines on stderr."),
             ConfigKey("log.access", env: "TOLLGATE_ACCESS_LOG", .bool, default: "true", "Log one line per request (probes excluded)."),
             ConfigKey("shutdown.drain_period", env: "TOLLGATE_DRAIN_PERIOD", .duration, default: "5s", "After SIGTERM, how long `/readyz` answers 503 before the server stops accepting requests."),
@@ -54,6 +63,10 @@ public struct ServiceSettings: Sendable {
         self.host = try reader.string(key("http.host"))
         self.port = try reader.int(key("http.port"), in: 0...65535)
         self.maxBodyBytes = try reader.int(key("http.max_body_bytes"), in: 1...(1 << 30))
+        self.clientAddress = try ClientAddress(trustedProxies: reader.list(key("http.trusted_proxies")))
+        self.headerTimeout = try reader.duration(key("http.header_timeout"))
+        self.idleTimeout = try reader.duration(key("http.idle_timeout"))
+        guard headerTimeout > .zero, idleTimeout > .zero else { throw ConfigError("http.header_timeout and http.idle_timeout must be positive") }
         let level = try reader.string(key("log.level"))
         guard let logLevel = Logger.Level(rawValue: level.lowercased()) else {
             throw ConfigError("log.level (TOLLGATE_LOG_LEVEL) must be one of trace, debug, info, notice, warning, error, critical; got '\(level)'")

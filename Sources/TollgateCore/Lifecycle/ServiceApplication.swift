@@ -1,5 +1,6 @@
 public import Hummingbird
 import Logging
+import NIOCore
 public import PostgresNIO
 public import ServiceLifecycle
 import SharedProto
@@ -17,6 +18,7 @@ public enum ServiceApplication {
     ) -> Router<Context> {
         let router = Router(context: Context.self)
         router.add(middleware: RequestIDMiddleware(accessLog: settings.accessLog))
+        router.add(middleware: SecurityHeadersMiddleware())
         router.add(middleware: MetricsMiddleware())
         router.add(middleware: APIErrorMiddleware())
         HealthController<Context>(readiness: runtime.readiness, metrics: runtime.metrics).addRoutes(to: router)
@@ -53,8 +55,15 @@ public enum ServiceApplication {
             try await migrator.run(on: clients.postgres)
             try await extraStartup?()
         }
+        let headerTimeout = TimeAmount(settings.headerTimeout)
         return Application(
             responder: responder,
+            server: .http1(
+                configuration: .init(
+                    additionalChannelHandlers: [HeaderTimeoutHandler(timeout: headerTimeout)],
+                    idleTimeout: TimeAmount(settings.idleTimeout)
+                )
+            ),
             configuration: .init(
                 address: .hostname(settings.host, port: settings.port),
                 serverName: "tollgate-\(settings.service.rawValue)"
