@@ -18,6 +18,9 @@ public struct AuthSettings: Sendable {
     }
 
     public var staticKeys: [StaticKey]
+    /// Names database keys may not take: every static key's, and `dev` always (it is the
+    /// development key's name wherever one is configured).
+    public var reservedKeyNames: Set<String> { Set(staticKeys.map(\.name) + ["dev"]) }
     public var keysURL: String
     public var keyCacheTTL: Duration
     public var keyNegativeTTL: Duration
@@ -53,6 +56,11 @@ public struct AuthSettings: Sendable {
             let parts = entry.split(separator: ":", maxSplits: 2, omittingEmptySubsequences: false).map(String.init)
             guard parts.count >= 2, !parts[0].isEmpty, parts[1].count >= 16 else {
                 throw ConfigError("auth.static_keys: entries are name:key[:scope+scope] with keys of 16+ characters")
+            }
+            // A database key's subject is `apikey:<16 hex id>`: a static key with such a name
+            // would share subjects (sessions, audit rows) with it.
+            guard !(parts[0].count == 16 && parts[0].allSatisfy(\.isHexDigit)) else {
+                throw ConfigError("auth.static_keys: the name '\(parts[0])' looks like a database key id; choose another")
             }
             staticKeys.append(StaticKey(name: parts[0], key: parts[1], scopes: parts.count > 2 ? parts[2].split(separator: "+").map(String.init) : []))
         }

@@ -56,8 +56,10 @@ public struct Authenticator: Sendable {
             default: throw .invalid("invalid API key")
             }
         }
+        // The subject comes from the key id, never from the name: names are chosen by whoever
+        // mints a key, and a key named like a static key must not become that key's caller.
         return CallerIdentity(
-            subject: "apikey:\(identity.name)", email: nil, name: identity.name, authType: .apikey, apiKeyName: identity.name,
+            subject: "apikey:\(identity.id)", email: nil, name: identity.name, authType: .apikey, apiKeyName: identity.name,
             scopes: identity.scopes, allowedTools: identity.allowedTools, claims: .object([])
         )
     }

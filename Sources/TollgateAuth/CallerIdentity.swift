@@ -42,6 +42,29 @@ public struct CallerIdentity: Sendable, Equatable {
     public func mayCall(_ tool: String) -> Bool {
         ToolGlob.allows(allowedTools, tool)
     }
+
+    /// Whether the caller reads every caller's audit rows (scope `audit`, implied by `admin`);
+    /// otherwise only its own.
+    public var readsEveryAuditRow: Bool {
+        scopes.contains("audit") || scopes.contains("admin")
+    }
+
+    /// The subject the caller's audit reads are restricted to, or `nil` for every row.
+    public var auditSubjectRestriction: String? {
+        readsEveryAuditRow ? nil : subject
+    }
+
+    /// Whether the caller may list and get the prompt `name` (prefixed like tools): the same
+    /// globs as tools apply.
+    public func mayUsePrompt(_ name: String) -> Bool {
+        ToolGlob.allows(allowedTools, name)
+    }
+
+    /// Whether the caller may list and read the resource at `uri` (or template): an allow-list
+    /// names resources by URI glob (`fm://*`), so a key limited to tools reads no resource.
+    public func mayRead(resource uri: String) -> Bool {
+        ToolGlob.allows(allowedTools, uri)
+    }
 }
 
 /// Why authentication failed.

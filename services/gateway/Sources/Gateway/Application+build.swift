@@ -47,7 +47,7 @@ public func buildApplication(config: GatewayConfig, runtime: ServiceRuntime) asy
         metrics: runtime.metrics
     )
     let oidc = config.auth.oidc.map { OIDCVerifier(settings: $0, http: upstreamHTTP, logger: runtime.logger) }
-    let router = ServiceApplication.makeRouter(BasicRequestContext.self, settings: config.settings, runtime: runtime)
+    let router = ServiceApplication.makeRouter(GatewayRequestContext.self, settings: config.settings, runtime: runtime)
     router.add(middleware: CORSPolicy(allowedOrigins: config.corsOrigins))
     WellKnownController(serverName: config.serverName, oidc: oidc, baseURL: baseURL).addRoutes(to: router)
     let dispatcher = MCPDispatcher(
@@ -73,6 +73,7 @@ public func buildApplication(config: GatewayConfig, runtime: ServiceRuntime) asy
         cancellations: cancellations,
         originPolicy: OriginPolicy(allowed: config.allowedOrigins),
         audit: audit,
+        clientAddress: config.settings.clientAddress,
         maxBodyBytes: config.settings.maxBodyBytes,
         resourceMetadataURL: { "\(baseURL($0))/.well-known/oauth-protected-resource" },
         logger: runtime.logger

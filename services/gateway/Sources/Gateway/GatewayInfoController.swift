@@ -10,8 +10,8 @@ struct GatewayInfoController: Sendable {
     let sanitizedConfiguration: JSONValue
     let internalToken: String
 
-    func addRoutes(to router: Router<BasicRequestContext>) {
-        let token = InternalTokenMiddleware<BasicRequestContext>(token: internalToken)
+    func addRoutes(to router: Router<GatewayRequestContext>) {
+        let token = InternalTokenMiddleware<GatewayRequestContext>(token: internalToken)
         router.group(RouterPath(InternalAPI.Gateway.tools)).add(middleware: token).get { _, _ in
             let body: JSONValue = ["tools": .array(tools)]
             return Response.json(body.jsonString)

@@ -19,13 +19,13 @@ struct InvokeController: Sendable {
 
     static let sources: Set<String> = ["portal-tryit", "portal-replay"]
 
-    func addRoutes(to router: Router<BasicRequestContext>) {
+    func addRoutes(to router: Router<GatewayRequestContext>) {
         router.group(RouterPath(InternalAPI.Gateway.invoke))
             .add(middleware: InternalTokenMiddleware(token: internalToken))
             .post("{tool}") { request, context in try await invoke(request, context: context) }
     }
 
-    private func invoke(_ request: Request, context: BasicRequestContext) async throws -> Response {
+    private func invoke(_ request: Request, context: GatewayRequestContext) async throws -> Response {
         let tool = try context.parameters.require("tool")
         var request = request
         let body = try await request.collectBody(upTo: maxBodyBytes)
@@ -63,7 +63,7 @@ struct InvokeController: Sendable {
         let headers = request.headers.map { ($0.name.canonicalName, $0.value) }
         let replayedFrom = value("replayed_from")?.stringValue.flatMap(UUID.init(uuidString:))
         let call = AuditRecorder.Call(
-            toolName: tool, toolGroup: dispatcher.group(of: tool), params: (try? JSONParser.parse(params)) ?? .object([]),
+            toolName: tool, toolGroup: dispatcher.group(of: tool), denied: !identity.mayCall(tool), params: (try? JSONParser.parse(params)) ?? .object([]),
             identity: identity, headers: headers, requestID: context.id,
             source: source, replayedFrom: replayedFrom
         )

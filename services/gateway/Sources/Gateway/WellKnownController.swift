@@ -10,7 +10,7 @@ struct WellKnownController: Sendable {
     let oidc: OIDCVerifier?
     let baseURL: @Sendable (Request) -> String
 
-    func addRoutes(to router: Router<BasicRequestContext>) {
+    func addRoutes(to router: Router<GatewayRequestContext>) {
         router.get("/.well-known/oauth-protected-resource") { request, _ -> Response in
             let base = baseURL(request)
             let document: JSONValue = [

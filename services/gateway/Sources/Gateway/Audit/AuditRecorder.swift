@@ -4,7 +4,8 @@ import SharedProto
 import TollgateAuth
 
 /// Builds the audit event of each tool call and authentication failure and hands it to the
-/// publisher (which never blocks). Arguments are redacted; payloads are bounded by
+/// publisher (which never blocks). Everything captured is redacted (`Redactor`): arguments,
+/// results, error data, notifications and headers; payloads and headers are bounded by
 /// `maxPayloadBytes` (a larger part is stored as a truncated JSON string, flagged).
 struct AuditRecorder: Sendable {
     let publisher: AuditPublisher?
@@ -17,9 +18,15 @@ struct AuditRecorder: Sendable {
         var startedAt = Date()
         var toolName: String
         var toolGroup: String?
+        /// `tools/call`, `resources/read` or `prompts/get`.
+        var method = "tools/call"
+        /// The caller's allow-list refused it: recorded as `denied`, and never replayable.
+        var denied = false
         var params: JSONValue
         var identity: CallerIdentity
         var headers: [(String, String)]
+        /// The client's address (`ClientAddress`: the peer, or the right-most untrusted hop).
+        var remoteAddress: String?
         var sessionID: String?
         var requestID: String?
         var source = "mcp"
@@ -48,13 +55,15 @@ struct AuditRecorder: Sendable {
                 errorCategory = result?["structuredContent"]?["category"]?.stringValue ?? "tool"
                 errorMessage = result?["content"]?.arrayValue?.first?["text"]?.stringValue.map { String($0.prefix(1024)) }
             }
-            responseResult = raw
+            responseResult = redactor.redactJSONText(raw)
         case .failure(let error):
             success = false
             errorMessage = String(error.message.prefix(1024))
-            errorCategory = error.data?["category"]?.stringValue ?? Self.category(of: error.code)
-            responseError = error.json
-            responseChars = responseError?.count ?? 0
+            errorCategory = call.denied ? "denied" : error.data?["category"]?.stringValue ?? Self.category(of: error.code)
+            var redactedError = error
+            redactedError.data = error.data.map(redactor.redact)
+            responseError = redactedError.json
+            responseChars = error.json.count
         }
         // request_params holds the tool's arguments: seed 002's `param.<path>` filters address them.
         let arguments = redactedParams["arguments"] ?? .object([])
@@ -62,7 +71,7 @@ struct AuditRecorder: Sendable {
         let (request, requestTruncated) = bounded(paramsText)
         let (response, responseTruncated) = bounded(responseResult ?? "")
         let (errorPart, _) = bounded(responseError ?? "")
-        let (notificationsText, notificationsTruncated) = bounded(JSONValue.array(notifications).jsonString)
+        let (notificationsText, notificationsTruncated) = bounded(redactor.redact(.array(notifications)).jsonString)
         let event = AuditEvent(
             timestamp: call.startedAt,
             durationMs: Int64(elapsed.components.seconds * 1000 + elapsed.components.attoseconds / 1_000_000_000_000_000),
@@ -82,15 +91,16 @@ struct AuditRecorder: Sendable {
             responseChars: responseChars,
             contentBlocks: contentBlocks,
             source: call.source,
-            remoteAddr: Self.remoteAddress(call.headers),
-            userAgent: call.headers.first { $0.0 == "user-agent" }?.1,
+            remoteAddr: call.remoteAddress,
+            userAgent: Self.userAgent(call.headers),
             traceID: Self.traceID(call.headers),
             payload: AuditPayload(
+                jsonrpcMethod: call.method,
                 requestParams: request,
                 requestSizeBytes: paramsText.utf8.count,
                 requestTruncated: requestTruncated,
-                requestHeaders: Redactor.headers(call.headers).jsonString,
-                requestRemoteAddr: Self.remoteAddress(call.headers),
+                requestHeaders: redactor.headers(call.headers, budget: maxPayloadBytes).jsonString,
+                requestRemoteAddr: call.remoteAddress,
                 responseResult: responseResult == nil ? nil : response,
                 responseError: responseError == nil ? nil : errorPart,
                 responseSizeBytes: responseChars,
@@ -104,16 +114,21 @@ struct AuditRecorder: Sendable {
     }
 
     /// Records a refused credential (no tool ran).
-    func authenticationFailure(reason: String, headers: [(String, String)], requestID: String?) {
+    func authenticationFailure(reason: String, headers: [(String, String)], remoteAddress: String?, requestID: String?) {
         guard let publisher else { return }
         publisher.publish(
             AuditEvent(
-                timestamp: Date(), durationMs: 0, requestID: requestID, toolName: "(authentication)", success: false,
-                errorMessage: reason, errorCategory: "auth", remoteAddr: Self.remoteAddress(headers),
-                userAgent: headers.first { $0.0 == "user-agent" }?.1, traceID: Self.traceID(headers),
-                payload: AuditPayload(jsonrpcMethod: nil, requestHeaders: Redactor.headers(headers).jsonString, requestRemoteAddr: Self.remoteAddress(headers))
+                timestamp: Date(), durationMs: 0, requestID: requestID.map { String($0.prefix(128)) }, toolName: "(authentication)", success: false,
+                errorMessage: reason, errorCategory: "auth", remoteAddr: remoteAddress,
+                userAgent: Self.userAgent(headers), traceID: Self.traceID(headers),
+                payload: AuditPayload(jsonrpcMethod: nil, requestHeaders: redactor.headers(headers, budget: maxPayloadBytes).jsonString, requestRemoteAddr: remoteAddress)
             )
         )
+    }
+
+    /// The `User-Agent`, bounded (it is stored in an indexed column).
+    static func userAgent(_ headers: [(String, String)]) -> String? {
+        headers.first { $0.0 == "user-agent" }.map { String(decoding: $0.1.utf8.prefix(512), as: UTF8.self) }
     }
 
     /// A JSON text no longer than the limit: as is, or as a JSON string of its prefix.
@@ -131,13 +146,6 @@ struct AuditRecorder: Sendable {
         case -32800: "cancelled"
         default: "protocol"
         }
-    }
-
-    static func remoteAddress(_ headers: [(String, String)]) -> String? {
-        if let forwarded = headers.first(where: { $0.0 == "x-forwarded-for" })?.1 {
-            return forwarded.split(separator: ",").first.map { $0.trimmingCharacters(in: .whitespaces) }
-        }
-        return headers.first { $0.0 == "x-real-ip" }?.1
     }
 
     /// The W3C trace id of `traceparent`, or a new one.

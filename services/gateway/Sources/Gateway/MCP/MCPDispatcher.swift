@@ -41,6 +41,18 @@ struct MCPDispatcher: Sendable {
         registry.tool(named: tool)?.definition.group ?? upstreams.tool(named: tool)?.0.upstream
     }
 
+    /// Methods that are audited like tool calls, with the param that names what they use.
+    static let auditedMethods = ["tools/call": "name", "resources/read": "uri", "prompts/get": "name"]
+
+    /// Whether `identity` may use what a request names (a tool, a resource, a prompt).
+    static func isAllowed(method: String, name: String, for identity: CallerIdentity) -> Bool {
+        switch method {
+        case "resources/read": identity.mayRead(resource: name)
+        case "prompts/get": identity.mayUsePrompt(name)
+        default: identity.mayCall(name)
+        }
+    }
+
     /// Whether a call to `tool` should be answered as a stream that notices the client leaving.
     func isLongRunning(_ tool: String) -> Bool {
         ToolRegistry.longRunning.contains(tool) || upstreams.tool(named: tool) != nil
@@ -67,20 +79,26 @@ struct MCPDispatcher: Sendable {
             result = try page(registry.visible(to: context.identity).map(\.json) + upstreamTools, key: "tools", cursor: message.params["cursor"])
         case "tools/call":
             return try await callTool(message, era: era, context: context)
+        // Allow-lists cover resources (by URI) and prompts (by name) too; what a caller may not
+        // use is answered exactly like what does not exist.
         case "resources/list":
-            result = try page(upstreams.resources, key: "resources", cursor: message.params["cursor"])
+            let visible = upstreams.resources.filter { $0["uri"]?.stringValue.map(context.identity.mayRead(resource:)) ?? false }
+            result = try page(visible, key: "resources", cursor: message.params["cursor"])
         case "resources/templates/list":
-            result = try page(upstreams.resourceTemplates, key: "resourceTemplates", cursor: message.params["cursor"])
+            let visible = upstreams.resourceTemplates.filter { $0["uriTemplate"]?.stringValue.map(context.identity.mayRead(resource:)) ?? false }
+            result = try page(visible, key: "resourceTemplates", cursor: message.params["cursor"])
         case "resources/read":
             guard let uri = message.params["uri"]?.stringValue, !uri.isEmpty else { throw .invalidParams("resources/read needs a uri") }
-            guard let raw = try await upstreams.readResource(uri: uri) else {
+            guard context.identity.mayRead(resource: uri), let raw = try await upstreams.readResource(uri: uri) else {
                 throw JSONRPCError(code: -32002, message: "resource not found: \(uri)", data: ["uri": .string(uri)])
             }
             return era.isModern ? Self.markComplete(raw) : raw
         case "prompts/list":
-            result = try page(upstreams.prompts, key: "prompts", cursor: message.params["cursor"])
+            let visible = upstreams.prompts.filter { $0["name"]?.stringValue.map(context.identity.mayUsePrompt) ?? false }
+            result = try page(visible, key: "prompts", cursor: message.params["cursor"])
         case "prompts/get":
             guard let name = message.params["name"]?.stringValue, !name.isEmpty else { throw .invalidParams("prompts/get needs a prompt name") }
+            guard context.identity.mayUsePrompt(name) else { throw .invalidParams("unknown prompt: \(name)") }
             let rawArguments = Self.rawMember("arguments", of: message)
             guard let raw = try await upstreams.getPrompt(named: name, rawArguments: rawArguments) else {
                 throw .invalidParams("unknown prompt: \(name)")

@@ -7,7 +7,7 @@ import ServiceLifecycle
 
 /// GET (a 2025-era session's server-to-client stream) and DELETE (end a session).
 extension MCPEndpoint {
-    func get(_ request: Request, context: BasicRequestContext) async -> Response {
+    func get(_ request: Request, context: GatewayRequestContext) async -> Response {
         let accepted = AcceptedTypes(request.headers[.accept])
         if accepted.html, !accepted.eventStream {
             return Response(status: .found, headers: [.location: "/portal/"])
@@ -17,7 +17,7 @@ extension MCPEndpoint {
             guard accepted.eventStream else {
                 throw HTTPLevelError(status: .notAcceptable, error: .invalidRequest("Accept must include text/event-stream"))
             }
-            let identity = try await authenticate(request)
+            let identity = try await authenticate(request, context: context)
             guard let sessionID = request.headers[.mcpSessionID] else {
                 throw HTTPLevelError(status: .methodNotAllowed, error: .invalidRequest("no server-initiated stream without a session"), headers: [.allow: "POST"])
             }
@@ -30,10 +30,10 @@ extension MCPEndpoint {
         }
     }
 
-    func delete(_ request: Request, context: BasicRequestContext) async -> Response {
+    func delete(_ request: Request, context: GatewayRequestContext) async -> Response {
         do {
             try originPolicy.check(request.headers)
-            let identity = try await authenticate(request)
+            let identity = try await authenticate(request, context: context)
             guard let sessionID = request.headers[.mcpSessionID] else {
                 throw HTTPLevelError(status: .methodNotAllowed, error: .invalidRequest("no session to end"), headers: [.allow: "POST"])
             }

@@ -21,11 +21,12 @@ struct MCPEndpoint: Sendable {
     let cancellations: CancellationRegistry
     let originPolicy: OriginPolicy
     let audit: AuditRecorder
+    let clientAddress: ClientAddress
     let maxBodyBytes: Int
     let resourceMetadataURL: @Sendable (Request) -> String
     let logger: Logger
 
-    func addRoutes(to router: Router<BasicRequestContext>) {
+    func addRoutes(to router: Router<GatewayRequestContext>) {
         for path in ["/", "/mcp"] {
             router.post(RouterPath(path)) { request, context in await post(request, context: context) }
             router.get(RouterPath(path)) { request, context in await get(request, context: context) }
@@ -35,7 +36,7 @@ struct MCPEndpoint: Sendable {
 
     // MARK: POST
 
-    func post(_ request: Request, context: BasicRequestContext) async -> Response {
+    func post(_ request: Request, context: GatewayRequestContext) async -> Response {
         var request = request
         do {
             try originPolicy.check(request.headers)
@@ -46,7 +47,7 @@ struct MCPEndpoint: Sendable {
             if let type = request.headers[.contentType], !type.lowercased().hasPrefix("application/json") {
                 throw HTTPLevelError(status: .unsupportedMediaType, error: .invalidRequest("Content-Type must be application/json"))
             }
-            let identity = try await authenticate(request)
+            let identity = try await authenticate(request, context: context)
             try await enforceRateLimit(identity)
             let body: ByteBuffer
             do {
@@ -72,7 +73,10 @@ struct MCPEndpoint: Sendable {
                 return Response(status: .accepted, headers: sessionHeaders(era))
             case .request(let id):
                 let requestID = context.id
-                return await handleRequest(request, message: message, id: id, era: era, identity: identity, accepted: accepted, requestID: requestID)
+                return await handleRequest(
+                    request, message: message, id: id, era: era, identity: identity, accepted: accepted, requestID: requestID,
+                    remoteAddress: remoteAddress(request, context: context)
+                )
             }
         } catch let error as HTTPLevelError {
             var headers = error.headers
@@ -86,7 +90,7 @@ struct MCPEndpoint: Sendable {
 
     func handleRequest(
         _ request: Request, message: JSONRPCMessage, id: JSONRPCID, era: ProtocolEra, identity: CallerIdentity, accepted: AcceptedTypes,
-        requestID: String
+        requestID: String, remoteAddress: String?
     ) async -> Response {
         let headerPairs = request.headers.map { ($0.name.canonicalName, $0.value) }
         let progressToken = message.params["_meta"]?["progressToken"]
@@ -114,11 +118,15 @@ struct MCPEndpoint: Sendable {
         if case .handshake(let session?) = era { sessionID = session.id } else { sessionID = nil }
         let cancelKey = sessionID.map { CancellationRegistry.key(session: $0, request: id) }
 
-        let auditCall = toolName.map { name in
+        // Tool calls, resource reads and prompt gets are audited; a resource's row names its URI.
+        let auditedName = MCPDispatcher.auditedMethods[message.method].flatMap { message.params[$0]?.stringValue }
+        let auditCall = auditedName.map { name in
             AuditRecorder.Call(
-                toolName: name, toolGroup: dispatcher.group(of: name),
+                toolName: name, toolGroup: message.method == "tools/call" ? dispatcher.group(of: name) : nil,
+                method: message.method,
+                denied: !MCPDispatcher.isAllowed(method: message.method, name: name, for: identity),
                 params: .object((message.params.objectValue ?? []).filter { $0.0 != "_meta" }),
-                identity: identity, headers: headerPairs, sessionID: sessionID, requestID: requestID
+                identity: identity, headers: headerPairs, remoteAddress: remoteAddress, sessionID: sessionID, requestID: requestID
             )
         }
         let audit = self.audit
@@ -277,7 +285,12 @@ struct MCPEndpoint: Sendable {
         }
     }
 
-    func authenticate(_ request: Request) async throws -> CallerIdentity {
+    /// The client's address: the peer, or the right-most untrusted `X-Forwarded-For` hop.
+    func remoteAddress(_ request: Request, context: GatewayRequestContext) -> String? {
+        clientAddress.resolve(peer: context.peerIP, forwardedFor: request.headers[values: HTTPField.Name("X-Forwarded-For")!])
+    }
+
+    func authenticate(_ request: Request, context: GatewayRequestContext) async throws -> CallerIdentity {
         do {
             return try await authenticator.authenticate(request.headers)
         } catch {
@@ -286,7 +299,7 @@ struct MCPEndpoint: Sendable {
             }
             audit.authenticationFailure(
                 reason: error.message, headers: request.headers.map { ($0.name.canonicalName, $0.value) },
-                requestID: request.headers[.init(InternalAPI.requestIDHeader)!]
+                remoteAddress: remoteAddress(request, context: context), requestID: request.headers[.init(InternalAPI.requestIDHeader)!]
             )
             let challenge = "Bearer realm=\"tollgate\", resource_metadata=\"\(resourceMetadataURL(request))\""
             throw HTTPLevelError(status: .unauthorized, error: JSONRPCError(code: -32001, message: error.message), headers: [.wwwAuthenticate: challenge])
