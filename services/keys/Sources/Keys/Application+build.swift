@@ -1,4 +1,5 @@
 public import Hummingbird
+import Prometheus
 import TollgateCore
 
 /// Builds the keys service: the API-key store (mint, list, revoke, validate).
@@ -12,7 +13,10 @@ public func buildApplication(config: KeysConfig, runtime: ServiceRuntime) async 
     KeysController(
         store: store,
         hasher: hasher,
-        validator: KeyValidator(store: store, hasher: hasher, lastUsed: lastUsed),
+        validator: KeyValidator(
+            store: store, hasher: hasher, lastUsed: lastUsed,
+            unknownIDs: runtime.metrics.counter("tollgate_keys_unknown_id_rejections_total", help: "Presented keys refused because their id is unknown (no bcrypt).")
+        ),
         revocations: RevocationPublisher(redis: clients.redis, logger: runtime.logger, metrics: runtime.metrics),
         maxBodyBytes: config.settings.maxBodyBytes,
         internalToken: config.settings.internalToken

@@ -10,16 +10,12 @@ final class KeyHasher: Service, Sendable {
     private let pool: NIOThreadPool
     private let cost: UInt8
     private let verifications: Prometheus.Counter
-    /// A real hash of a random secret, verified when a key id is unknown so that unknown and
-    /// known ids take the same time to refuse.
-    private let decoyHash: String
 
     init(threads: Int, cost: Int, metrics: PrometheusCollectorRegistry) {
         self.pool = NIOThreadPool(numberOfThreads: threads)
         self.pool.start()
         self.cost = UInt8(cost)
         self.verifications = metrics.counter("tollgate_keys_bcrypt_verifications_total", help: "bcrypt verifications of presented keys.")
-        self.decoyHash = Bcrypt.hash(KeyGenerator.secret(), cost: UInt8(cost))
     }
 
     func run() async throws {
@@ -32,12 +28,9 @@ final class KeyHasher: Service, Sendable {
         return try await pool.runIfActive { Bcrypt.hash(secret, cost: cost) }
     }
 
-    /// Verifies `secret` against `hash`, or against the decoy when `hash` is `nil`
-    /// (and then always answers `false`).
-    func verify(_ secret: String, against hash: String?) async throws -> Bool {
+    /// Verifies `secret` against `hash`.
+    func verify(_ secret: String, against hash: String) async throws -> Bool {
         verifications.increment()
-        let target = hash ?? decoyHash
-        let matches = try await pool.runIfActive { Bcrypt.verify(secret, hash: target) }
-        return matches && hash != nil
+        return try await pool.runIfActive { Bcrypt.verify(secret, hash: hash) }
     }
 }

@@ -1,20 +1,30 @@
 import Foundation
 import SharedProto
 
-/// Turns a presented key into an identity or a rejection with one indexed lookup and
-/// one bcrypt verification.
+import Prometheus
+
+/// Turns a presented key into an identity or a rejection with one indexed lookup and, for a
+/// known id, one bcrypt verification.
 struct KeyValidator: Sendable {
     let store: KeyStore
     let hasher: KeyHasher
     let lastUsed: LastUsedRecorder
+    /// Presented keys whose id is unknown (refused without bcrypt).
+    let unknownIDs: Prometheus.Counter
 
     func validate(_ presented: String) async throws -> KeyValidationResponse {
         guard presented.utf8.count <= APIKeyFormat.maximumPresentedLength, let (id, secret) = APIKeyFormat.parse(presented) else {
             return KeyValidationResponse(rejected: .malformed)
         }
-        let stored = try await store.find(id: id)
-        // Unknown ids are verified against a decoy hash: same time, same answer as a wrong secret.
-        guard try await hasher.verify(secret, against: stored?.hash), let stored else {
+        // An unknown id is refused at once, without bcrypt: a flood of made-up keys then costs
+        // one indexed lookup each and cannot starve real keys of the bcrypt threads. The price
+        // is that response time tells whether an id exists; an id is 64 random bits that
+        // grant nothing without the 256-bit secret (README, "Security model").
+        guard let stored = try await store.find(id: id) else {
+            unknownIDs.increment()
+            return KeyValidationResponse(rejected: .invalid)
+        }
+        guard try await hasher.verify(secret, against: stored.hash) else {
             return KeyValidationResponse(rejected: .invalid)
         }
         // Only the holder of the real secret learns that the key is revoked or expired.

@@ -8,7 +8,7 @@ enum MintRequestValidation {
 
     static func check(_ request: MintKeyRequest, now: Date = Date()) throws(KeysError) {
         guard isName(request.name) else {
-            throw .invalidRequest("name must be 1 to 64 characters of letters, digits, '.', '_' or '-'")
+            throw .invalidRequest("name must be 1 to 64 characters of letters, digits, '.', '_' or '-', and not only dots")
         }
         if let description = request.description, description.count > 1024 {
             throw .invalidRequest("description must be at most 1024 characters")
@@ -31,8 +31,11 @@ enum MintRequestValidation {
         }
     }
 
+    /// 1 to 64 of `A-Za-z0-9._-`, not only dots (`.` and `..` are path segments: such a key
+    /// could not be addressed in `DELETE /keys/{name}`).
     static func isName(_ name: String) -> Bool {
         (1...64).contains(name.utf8.count)
+            && !name.utf8.allSatisfy { $0 == UInt8(ascii: ".") }
             && name.utf8.allSatisfy { byte in
                 (byte >= 0x30 && byte <= 0x39) || (byte >= 0x41 && byte <= 0x5A) || (byte >= 0x61 && byte <= 0x7A)
                     || byte == UInt8(ascii: ".") || byte == UInt8(ascii: "_") || byte == UInt8(ascii: "-")
