@@ -22,6 +22,9 @@ public enum InternalAPI {
         public static let dashboard = "/internal/v1/audit/dashboard"
         /// Rows one export answers at most.
         public static let exportMaxRows = 100_000
+        /// When present on any audit route, only rows whose `user_subject` is this value are
+        /// read or counted: portal-api sets it for callers without the `audit` scope.
+        public static let subjectHeader = "X-Tollgate-Audit-Subject"
     }
 
     /// Gateway routes.

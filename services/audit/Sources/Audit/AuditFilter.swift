@@ -25,20 +25,32 @@ struct AuditFilter: Equatable {
     /// `request_headers @> <document>` conditions.
     var headers: [JSONValue] = []
     var has: [String] = []
+    /// Only rows of this subject (`InternalAPI.Audit.subjectHeader`): callers without the
+    /// `audit` scope see their own rows only.
+    var subject: String?
 
     struct Invalid: Error { var message: String }
 
-    init(query: [(String, String)]) throws {
+    /// Bounds that keep one query's cost bounded: every JSON filter is a containment test.
+    static let maximumParameters = 64
+    static let maximumJSONFilters = 16
+    static let maximumPathDepth = 8
+    static let maximumValueLength = 200
+    static let maximumJSONValueLength = 1024
+
+    init(query: [(String, String)], subject: String? = nil) throws {
+        self.subject = subject
+        guard query.count <= Self.maximumParameters else { throw Invalid(message: "at most \(Self.maximumParameters) query parameters") }
         for (key, value) in query {
             // Postgres text cannot hold NUL: refuse it here rather than fail in the query.
             guard !key.contains("\u{0}"), !value.contains("\u{0}") else { throw Invalid(message: "query parameters must not contain NUL characters") }
             switch key {
             case "from": from = try Self.date(value, "from")
             case "to": to = try Self.date(value, "to")
-            case "tool": tool = value.isEmpty ? nil : value
-            case "user": user = value.isEmpty ? nil : value
-            case "session": session = value.isEmpty ? nil : value
-            case "q": q = value.isEmpty ? nil : value
+            case "tool": tool = try Self.text(value, "tool")
+            case "user": user = try Self.text(value, "user")
+            case "session": session = try Self.text(value, "session")
+            case "q": q = try Self.text(value, "q")
             case "success":
                 switch value {
                 case "": success = nil
@@ -49,18 +61,23 @@ struct AuditFilter: Equatable {
             case "has":
                 if Self.hasColumns.contains(value), !has.contains(value) { has.append(value) }
             default:
-                if key.hasPrefix("param."), let path = Self.path(key.dropFirst(6)) {
-                    params.append(Self.document(path, Self.typed(value)))
-                } else if key.hasPrefix("response."), let path = Self.path(key.dropFirst(9)) {
-                    responses.append(Self.document(path, Self.typed(value)))
+                if key.hasPrefix("param."), let path = try Self.path(key.dropFirst(6), key) {
+                    params.append(Self.document(path, try Self.typed(value, key)))
+                } else if key.hasPrefix("response."), let path = try Self.path(key.dropFirst(9), key) {
+                    responses.append(Self.document(path, try Self.typed(value, key)))
                 } else if key.hasPrefix("header.") {
                     let name = key.dropFirst(7)
                     // Header names are flat: a dotted name cannot match and is dropped.
                     guard !name.isEmpty, !name.contains(".") else { continue }
+                    guard value.utf8.count <= Self.maximumJSONValueLength else { throw Invalid(message: "\(key.prefix(64)): at most \(Self.maximumJSONValueLength) bytes") }
                     headers.append(.object([(name.lowercased(), .array([.string(value)]))]))
+                }
+                guard params.count + responses.count + headers.count <= Self.maximumJSONFilters else {
+                    throw Invalid(message: "at most \(Self.maximumJSONFilters) param., response. and header. filters")
                 }
             }
         }
+        if let from, let to, from > to { throw Invalid(message: "from must not be after to") }
     }
 
     var needsPayload: Bool { !params.isEmpty || !responses.isEmpty || !headers.isEmpty || !has.isEmpty }
@@ -72,6 +89,7 @@ struct AuditFilter: Equatable {
             bindings.append(value)
             return "$\(bindings.count)"
         }
+        if let subject { sql.append("e.user_subject = \(bind(subject))") }
         if let from { sql.append("e.ts >= \(bind(from))") }
         if let to { sql.append("e.ts < \(bind(to))") }
         if let tool { sql.append("e.tool_name = \(bind(tool))") }
@@ -93,20 +111,44 @@ struct AuditFilter: Equatable {
         return sql
     }
 
-    /// Type detection of bare values: booleans, numbers, otherwise strings; quotes force a string.
-    static func typed(_ value: String) -> JSONValue {
+    /// Type detection of bare values: booleans, numbers, otherwise strings; quotes force a
+    /// string. A number Postgres cannot hold (`1e999999`) is refused here, before any answer
+    /// starts, instead of failing the query (or an export or stream already under way).
+    static func typed(_ value: String, _ key: String = "value") throws -> JSONValue {
+        guard value.utf8.count <= maximumJSONValueLength else { throw Invalid(message: "\(key.prefix(64)): at most \(maximumJSONValueLength) bytes") }
         if value.count >= 2, value.hasPrefix("\""), value.hasSuffix("\"") { return .string(String(value.dropFirst().dropLast())) }
         if value == "true" { return .bool(true) }
         if value == "false" { return .bool(false) }
-        if let number = try? JSONParser.parse(value), case .number = number { return number }
+        if let number = try? JSONParser.parse(value), case .number(let text) = number {
+            guard isStorableNumber(text) else { throw Invalid(message: "\(key.prefix(64)): the number \(text.prefix(32)) is out of range") }
+            return number
+        }
         return .string(value)
     }
 
-    /// A dotted path, or `nil` when a segment is empty (it cannot match any payload).
-    static func path(_ text: Substring) -> [String]? {
+    /// Whether a JSON number fits Postgres `numeric` comfortably and is finite as a double:
+    /// at most 100 characters and an exponent within ±308.
+    static func isStorableNumber(_ text: String) -> Bool {
+        guard text.utf8.count <= 100, let double = Double(text), double.isFinite else { return false }
+        guard let e = text.lowercased().firstIndex(of: "e") else { return true }
+        guard let exponent = Int(text[text.index(after: e)...].replacingOccurrences(of: "+", with: "")) else { return false }
+        return (-308...308).contains(exponent)
+    }
+
+    /// A dotted path; `nil` when a segment is empty (it cannot match any payload, and is
+    /// dropped as seed 002 says). Deeper than `maximumPathDepth` is refused.
+    static func path(_ text: Substring, _ key: String = "path") throws -> [String]? {
         let segments = text.split(separator: ".", omittingEmptySubsequences: false).map(String.init)
         guard !segments.isEmpty, segments.allSatisfy({ !$0.isEmpty }) else { return nil }
+        guard segments.count <= maximumPathDepth else { throw Invalid(message: "\(key.prefix(64)): at most \(maximumPathDepth) path segments") }
+        guard text.utf8.count <= maximumJSONValueLength else { throw Invalid(message: "\(key.prefix(64)): path too long") }
         return segments
+    }
+
+    /// An indexed filter's value: empty means unset; longer than `maximumValueLength` is refused.
+    private static func text(_ value: String, _ name: String) throws -> String? {
+        guard value.unicodeScalars.count <= maximumValueLength else { throw Invalid(message: "\(name) must be at most \(maximumValueLength) characters") }
+        return value.isEmpty ? nil : value
     }
 
     static func document(_ path: [String], _ value: JSONValue) -> JSONValue {

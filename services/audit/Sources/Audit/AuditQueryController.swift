@@ -34,7 +34,7 @@ struct AuditQueryController: Sendable {
         let offset = try Self.int(query.get("offset"), name: "offset", default: 0, range: 0...1_000_000)
         let filter: AuditFilter
         do {
-            filter = try AuditFilter(query: query.pairs.map { ($0.key, $0.value) })
+            filter = try AuditFilter(query: query.pairs.map { ($0.key, $0.value) }, subject: Self.subject(request))
         } catch let invalid as AuditFilter.Invalid {
             throw HTTPError(.badRequest, message: invalid.message)
         }
@@ -77,6 +77,8 @@ struct AuditQueryController: Sendable {
     private func event(_ request: Request, context: BasicRequestContext) async throws -> Response {
         let text = try context.parameters.require("id")
         guard let id = UUID(uuidString: text) else { throw HTTPError(.badRequest, message: "id must be a UUID") }
+        // Another caller's row answers exactly like a row that does not exist.
+        let subject = Self.subject(request)
         let sql: PostgresQuery = """
             SELECT (\(unescaped: Self.eventJSON) || jsonb_build_object('payload', (
                 SELECT jsonb_build_object('jsonrpc_method', p.jsonrpc_method, 'request_params', p.request_params,
@@ -87,12 +89,17 @@ struct AuditQueryController: Sendable {
                     'notifications', p.notifications, 'notifications_truncated', p.notifications_truncated,
                     'replayed_from', p.replayed_from)
                 FROM audit_payloads p WHERE p.event_id = e.id AND p.ts = e.ts)))::text
-            FROM audit_events e WHERE e.id = \(id)
+            FROM audit_events e WHERE e.id = \(id) AND (\(subject)::text IS NULL OR e.user_subject = \(subject))
             """
         guard let json = try await client.query(sql, logger: context.logger).collect().first?.decode(String.self) else {
             throw HTTPError(.notFound, message: "no audit event \(id.uuidString.lowercased())")
         }
         return Response.json(json)
+    }
+
+    /// The subject every row must have (`InternalAPI.Audit.subjectHeader`), if the caller is restricted.
+    static func subject(_ request: Request) -> String? {
+        request.headers[.init(InternalAPI.Audit.subjectHeader)!]
     }
 
     private static func int(_ text: String?, name: String, default fallback: Int, range: ClosedRange<Int>) throws -> Int {

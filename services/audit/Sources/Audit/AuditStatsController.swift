@@ -31,7 +31,7 @@ struct AuditStatsController: Sendable {
         guard (query.get("format") ?? "jsonl") == "jsonl" else { throw HTTPError(.badRequest, message: "format must be jsonl") }
         let filter: AuditFilter
         do {
-            filter = try AuditFilter(query: query.pairs.map { ($0.key, $0.value) })
+            filter = try AuditFilter(query: query.pairs.map { ($0.key, $0.value) }, subject: AuditQueryController.subject(request))
         } catch let invalid as AuditFilter.Invalid {
             throw HTTPError(.badRequest, message: invalid.message)
         }
@@ -71,6 +71,7 @@ struct AuditStatsController: Sendable {
     private func timeseries(_ request: Request, context: BasicRequestContext) async throws -> Response {
         let query = request.uri.form
         let (from, to) = try Self.window(query.get("from"), query.get("to"), defaultSeconds: 3600)
+        let subject = AuditQueryController.subject(request)
         guard let bucket = GoDuration.parse(query.get("bucket") ?? "1m") else {
             throw HTTPError(.badRequest, message: "bucket must be a duration of at least 1s, like 30s, 1m or 1h")
         }
@@ -85,7 +86,7 @@ struct AuditStatsController: Sendable {
             ), counts AS (
                 SELECT to_timestamp(floor(extract(epoch FROM ts) / \(bucket)) * \(bucket)) AS start,
                        count(*) AS total, count(*) FILTER (WHERE NOT success) AS errors
-                FROM audit_events WHERE ts >= \(from) AND ts < \(to) GROUP BY 1
+                FROM audit_events WHERE ts >= \(from) AND ts < \(to) AND (\(subject)::text IS NULL OR user_subject = \(subject)) GROUP BY 1
             )
             SELECT coalesce(jsonb_agg(jsonb_build_object('ts', b.start, 'count', coalesce(c.total, 0), 'errors', coalesce(c.errors, 0)) ORDER BY b.start), '[]')::text
             FROM buckets b LEFT JOIN counts c USING (start)
@@ -104,9 +105,13 @@ struct AuditStatsController: Sendable {
             unsafeSQL: """
                 SELECT coalesce(jsonb_agg(jsonb_build_object('key', key, 'count', total, 'errors', errors, 'avg_duration_ms', avg_ms) ORDER BY total DESC, key), '[]')::text
                 FROM (SELECT \(column) AS key, count(*) AS total, count(*) FILTER (WHERE NOT success) AS errors, round(avg(duration_ms)::numeric, 1) AS avg_ms
-                      FROM audit_events WHERE ts >= $1 AND ts < $2 GROUP BY 1 ORDER BY 2 DESC LIMIT 1000) groups
+                      FROM audit_events WHERE ts >= $1 AND ts < $2 AND ($3::text IS NULL OR user_subject = $3) GROUP BY 1 ORDER BY 2 DESC LIMIT 1000) groups
                 """,
-            binds: Self.bindings(from, to)
+            binds: {
+                var bindings = Self.bindings(from, to)
+                bindings.append(AuditQueryController.subject(request))
+                return bindings
+            }()
         )
         let rows = try await client.query(sql, logger: context.logger).collect().first?.decode(String.self) ?? "[]"
         return Response.json("{\"breakdown\":\(rows),\"by\":\"\(by)\"}")
@@ -114,6 +119,7 @@ struct AuditStatsController: Sendable {
 
     private func dashboard(_ request: Request, context: BasicRequestContext) async throws -> Response {
         let since = Date().addingTimeInterval(-3600)
+        let subject = AuditQueryController.subject(request)
         let sql: PostgresQuery = """
             SELECT jsonb_build_object(
                 'window', '1h0m0s',
@@ -125,9 +131,10 @@ struct AuditStatsController: Sendable {
                 'unique_users', count(DISTINCT user_subject),
                 'unique_tools', count(DISTINCT tool_name),
                 'recent', (SELECT coalesce(jsonb_agg(recent.event), '[]') FROM (
-                    SELECT \(unescaped: AuditQueryController.eventJSON) AS event FROM audit_events e WHERE e.ts >= \(since) ORDER BY e.ts DESC LIMIT 10) recent)
+                    SELECT \(unescaped: AuditQueryController.eventJSON) AS event FROM audit_events e
+                    WHERE e.ts >= \(since) AND (\(subject)::text IS NULL OR e.user_subject = \(subject)) ORDER BY e.ts DESC LIMIT 10) recent)
             )::text
-            FROM audit_events WHERE ts >= \(since)
+            FROM audit_events WHERE ts >= \(since) AND (\(subject)::text IS NULL OR user_subject = \(subject))
             """
         let stats = try await client.query(sql, logger: context.logger).collect().first?.decode(String.self) ?? "{}"
         return Response.json(stats)
@@ -144,7 +151,7 @@ struct AuditStatsController: Sendable {
             guard let date = WireCoding.parseDate(text) else { throw HTTPError(.badRequest, message: "from must be an RFC 3339 time") }
             return date
         } ?? to.addingTimeInterval(-defaultSeconds)
-        guard from < to else { throw HTTPError(.badRequest, message: "from must be before to") }
+        guard from <= to else { throw HTTPError(.badRequest, message: "from must not be after to") }
         return (from, to)
     }
 
