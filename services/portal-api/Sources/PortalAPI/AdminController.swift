@@ -13,6 +13,8 @@ import TollgateCore
 struct AdminController: Sendable {
     let keys: KeysClient
     let invoker: ToolInvoker
+    /// Names of static keys: a database key may not take one (`AuthSettings.reservedKeyNames`).
+    let reservedNames: Set<String>
     let maxBodyBytes: Int
 
     func addRoutes(to group: RouterGroup<PortalRequestContext>) {
@@ -20,8 +22,11 @@ struct AdminController: Sendable {
             let identity = try Self.requireAdmin(context)
             var mint = try await request.decodeJSON(MintKeyRequest.self, limit: maxBodyBytes)
             mint.createdBy = identity.subject
+            guard !reservedNames.contains(mint.name) else { throw PortalError.conflict("the name \(mint.name) is reserved by a static key") }
             let minted = try await call { try await keys.mint(mint) }
-            return try jsonResponse(minted, status: .created)
+            var response = try jsonResponse(minted, status: .created)
+            response.headers[.cacheControl] = "no-store"
+            return response
         }
         group.get("admin/keys") { _, context in
             _ = try Self.requireAdmin(context)

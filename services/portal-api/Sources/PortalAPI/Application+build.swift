@@ -74,6 +74,6 @@ public func buildRouter(config: PortalAPIConfig, runtime: ServiceRuntime, client
             logger: logger, metrics: runtime.metrics, service: "portal"
         )
     ).addRoutes(to: api)
-    AdminController(keys: keysClient, invoker: invoker, maxBodyBytes: config.settings.maxBodyBytes).addRoutes(to: api)
+    AdminController(keys: keysClient, invoker: invoker, reservedNames: config.auth.reservedKeyNames, maxBodyBytes: config.settings.maxBodyBytes).addRoutes(to: api)
     return (router, [managedHTTP, keyCache, feed])
 }

@@ -2,11 +2,13 @@ import Foundation
 import Hummingbird
 import NIOCore
 import SharedProto
+import TollgateAuth
 import TollgateCore
 
 /// The audit routes of seed 002, answered by the audit service: the query string (every
 /// filter) goes through unchanged, so the filter rules live in one place (the audit service's
 /// `AuditFilter`), and its answers come back as they are; exports stream through unbuffered.
+/// A caller without the `audit` scope reads only its own rows (`ServiceClient.auditScope`).
 struct AuditController: Sendable {
     let audit: ServiceClient
 
@@ -17,13 +19,15 @@ struct AuditController: Sendable {
         group.get("portal/audit/events/{id}") { _, context in
             let id = try context.parameters.require("id")
             guard let uuid = UUID(uuidString: id) else { throw PortalError.badRequest("id must be a UUID") }
-            let body = try await audit.send(.GET, "\(InternalAPI.Audit.events)/\(uuid.uuidString.lowercased())", requestID: context.id)
+            let scope = ServiceClient.auditScope(try context.requireIdentity())
+            let body = try await audit.send(.GET, "\(InternalAPI.Audit.events)/\(uuid.uuidString.lowercased())", requestID: context.id, headers: scope)
             return Response.json(body)
         }
         group.get("portal/audit/export") { request, context in
             let query = request.uri.form
             guard (query.get("format") ?? "jsonl") == "jsonl" else { throw PortalError.badRequest("format must be jsonl (the only supported export format)") }
-            let upstream = try await audit.open(.GET, InternalAPI.Audit.export, query: request.uri.query, requestID: context.id)
+            let scope = ServiceClient.auditScope(try context.requireIdentity())
+            let upstream = try await audit.open(.GET, InternalAPI.Audit.export, query: request.uri.query, requestID: context.id, headers: scope)
             return Response(
                 status: .ok,
                 headers: [.contentType: "application/x-ndjson", .contentDisposition: "attachment; filename=\"audit.jsonl\"", .cacheControl: "no-store"],
@@ -45,6 +49,7 @@ struct AuditController: Sendable {
     }
 
     private func forward(_ path: String, _ request: Request, _ context: PortalRequestContext) async throws -> Response {
-        Response.json(try await audit.send(.GET, path, query: request.uri.query, requestID: context.id))
+        let scope = ServiceClient.auditScope(try context.requireIdentity())
+        return Response.json(try await audit.send(.GET, path, query: request.uri.query, requestID: context.id, headers: scope))
     }
 }

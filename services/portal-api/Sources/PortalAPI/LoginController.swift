@@ -108,6 +108,10 @@ struct LoginController: Sendable {
     }
 
     private func logout(_ request: Request) async throws -> Response {
+        // A cross-site form cannot set this header, so it cannot log an operator out.
+        guard PortalAuthMiddleware.hasCSRFHeader(request) else {
+            throw PortalError.forbidden("X-Requested-With header required for logout")
+        }
         if let cookie = request.cookies[cookieName] {
             do {
                 try await sessions.delete(token: cookie.value)

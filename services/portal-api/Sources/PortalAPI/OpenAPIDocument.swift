@@ -31,7 +31,7 @@ public enum OpenAPIDocument {
             },
             "/api/v1/portal/server": {
               "get": {
-                "summary": "Version and configuration (secrets redacted)",
+                "summary": "Version and configuration (secrets redacted; the configuration and upstreams for admins only)",
                 "operationId": "getServer",
                 "responses": {
                   "200": {
@@ -186,7 +186,7 @@ public enum OpenAPIDocument {
                     "name": "id",
                     "in": "path",
                     "required": true,
-                    "schema": {"type": "string"},
+                    "schema": {"type": "string", "format": "uuid"},
                     "description": "Event id (a UUID)."
                   }
                 ],
@@ -233,7 +233,7 @@ public enum OpenAPIDocument {
                     "name": "id",
                     "in": "path",
                     "required": true,
-                    "schema": {"type": "string"},
+                    "schema": {"type": "string", "format": "uuid"},
                     "description": "Event id (a UUID)."
                   },
                   {
@@ -830,14 +830,14 @@ public enum OpenAPIDocument {
                 "type": "object",
                 "required": ["name"],
                 "properties": {
-                  "name": {"type": "string", "pattern": "^[A-Za-z0-9._-]{1,64}$", "description": "Unique among active keys."},
+                  "name": {"type": "string", "pattern": "^(?!\\.+$)[A-Za-z0-9._-]{1,64}$", "description": "Unique among active keys; not only dots; not a static key's name (409)."},
                   "description": {"type": ["string", "null"], "maxLength": 1024},
                   "expires_at": {"type": ["string", "null"], "format": "date-time", "description": "Must be in the future."},
                   "scopes": {
                     "type": "array",
                     "maxItems": 32,
                     "items": {"type": "string", "pattern": "^[a-z0-9:._-]{1,64}$"},
-                    "description": "`admin` allows minting, revoking and try-it."
+                    "description": "`admin` allows minting, revoking, try-it and the configuration, and implies `audit`; `audit` reads every caller's audit rows. Without either, a key reads only its own rows."
                   },
                   "allowed_tools": {
                     "type": "array",
@@ -888,11 +888,11 @@ public enum OpenAPIDocument {
               },
               "Server": {
                 "type": "object",
-                "required": ["version", "config", "gateway"],
+                "required": ["version", "gateway"],
                 "properties": {
                   "version": {"type": "string"},
                   "service": {"type": "string"},
-                  "config": {"type": "object", "description": "Effective configuration, secrets shown as [redacted]."},
+                  "config": {"type": "object", "description": "Effective configuration, secrets shown as [redacted]. Admins only."},
                   "gateway": {
                     "type": "object",
                     "properties": {

@@ -43,7 +43,11 @@ struct PortalAuthMiddleware: RouterMiddleware {
             }
         }
         context.logger[metadataKey: "user_subject"] = .string(context.identity?.subject ?? "")
-        return try await next(request, context)
+        var response = try await next(request, context)
+        // Every answer here is about one caller (keys, identity, their audit rows): no cache
+        // may keep it, unless the route chose otherwise.
+        if response.headers[.cacheControl] == nil { response.headers[.cacheControl] = "no-store" }
+        return response
     }
 
     static func hasCSRFHeader(_ request: Request) -> Bool {

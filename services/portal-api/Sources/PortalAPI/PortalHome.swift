@@ -18,7 +18,7 @@ struct PortalHome: Sendable {
         let handler: @Sendable (Request, PortalRequestContext) async throws -> Response = { _, _ in
             Response(
                 status: .ok,
-                headers: [.contentType: "text/html; charset=utf-8", .init("Content-Security-Policy")!: "default-src 'none'"],
+                headers: [.contentType: "text/html; charset=utf-8", .init("Content-Security-Policy")!: "default-src 'none'; frame-ancestors 'none'"],
                 body: .init(byteBuffer: ByteBuffer(string: Self.page))
             )
         }

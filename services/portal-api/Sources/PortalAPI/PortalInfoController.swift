@@ -22,8 +22,19 @@ struct PortalInfoController: Sendable {
 
     func addRoutes(to group: RouterGroup<PortalRequestContext>) {
         group.get("portal/me") { _, context in json(Self.identityJSON(try context.requireIdentity())) }
+        // The configuration (upstream commands, arguments, URLs) is for admins; other callers
+        // learn versions and protocol revisions only.
         group.get("portal/server") { _, context in
+            let identity = try context.requireIdentity()
             let server = try await gatewayServer(context)
+            guard identity.scopes.contains("admin") else {
+                let shown = ["name", "version", "protocol_versions"]
+                return json([
+                    "version": .string(TollgateVersion.current),
+                    "service": "portal-api",
+                    "gateway": .object((server.objectValue ?? []).filter { shown.contains($0.0) }),
+                ])
+            }
             return json([
                 "version": .string(TollgateVersion.current),
                 "service": "portal-api",

@@ -24,7 +24,9 @@ struct ReplayController: Sendable {
             throw PortalError.forbidden("X-Requested-With header required for replay")
         }
         guard let id = UUID(uuidString: try context.parameters.require("id")) else { throw PortalError.badRequest("id must be a UUID") }
-        let body = try await audit.send(.GET, "\(InternalAPI.Audit.events)/\(id.uuidString.lowercased())", requestID: context.id)
+        let body = try await audit.send(
+            .GET, "\(InternalAPI.Audit.events)/\(id.uuidString.lowercased())", requestID: context.id, headers: ServiceClient.auditScope(identity)
+        )
         guard let event = try? JSONParser.parse(Array(buffer: body)), let tool = event["tool_name"]?.stringValue else {
             throw PortalError.unavailable("the audit service answered an unreadable event")
         }
@@ -42,8 +44,21 @@ struct ReplayController: Sendable {
         )
     }
 
-    /// The recorded arguments as JSON text, or why they cannot be replayed.
+    /// The recorded arguments as JSON text, or why they cannot be replayed. A call the
+    /// allow-list denied, and an authentication failure, never ran: replaying one would run
+    /// it with the replaying operator's rights.
     static func replayableArguments(of event: JSONValue) throws -> String {
+        switch event["error_category"]?.stringValue {
+        case "denied"?: throw PortalError.badRequest("this call was denied to its caller; it cannot be replayed")
+        case "auth"?: throw PortalError.badRequest("this was an authentication failure, not a call; it cannot be replayed")
+        default: break
+        }
+        if event["tool_name"]?.stringValue == "(authentication)" {
+            throw PortalError.badRequest("this was an authentication failure, not a call; it cannot be replayed")
+        }
+        if let method = event["payload"]?["jsonrpc_method"]?.stringValue, method != "tools/call" {
+            throw PortalError.badRequest("only tool calls can be replayed (this was \(method))")
+        }
         guard let payload = event["payload"], case .object = payload else {
             throw PortalError.badRequest("this event has no captured payload; it cannot be replayed")
         }

@@ -6,6 +6,7 @@ import NIOCore
 import NIOFoundationCompat
 import NIOHTTP1
 import SharedProto
+import TollgateAuth
 import TollgateCore
 
 /// A client of another Tollgate service's internal API (audit, gateway): adds the internal
@@ -38,9 +39,9 @@ public struct ServiceClient: Sendable {
     /// `timeout` overrides the client's for calls that may run long (a tool call).
     func send(
         _ method: HTTPMethod, _ path: String, query: String? = nil, body: ByteBuffer? = nil, requestID: String, limit: Int = 16 << 20,
-        timeout: Duration? = nil
+        timeout: Duration? = nil, headers: [(String, String)] = []
     ) async throws -> ByteBuffer {
-        let response = try await execute(method, path, query: query, body: body, requestID: requestID, timeout: timeout ?? self.timeout)
+        let response = try await execute(method, path, query: query, body: body, requestID: requestID, timeout: timeout ?? self.timeout, headers: headers)
         let bytes: ByteBuffer
         do {
             bytes = try await response.body.collect(upTo: limit)
@@ -53,9 +54,9 @@ public struct ServiceClient: Sendable {
 
     /// Sends a request and returns the answer with its body unread, for streaming it on.
     /// Only a 2xx answer is returned; others are read (bounded) and thrown as errors.
-    func open(_ method: HTTPMethod, _ path: String, query: String? = nil, requestID: String) async throws -> HTTPClientResponse {
+    func open(_ method: HTTPMethod, _ path: String, query: String? = nil, requestID: String, headers: [(String, String)] = []) async throws -> HTTPClientResponse {
         // A streamed answer (export) may take long as a whole: only its start is bounded here.
-        let response = try await execute(method, path, query: query, body: nil, requestID: requestID, timeout: .seconds(3600))
+        let response = try await execute(method, path, query: query, body: nil, requestID: requestID, timeout: .seconds(3600), headers: headers)
         if !(200..<300).contains(response.status.code) {
             let bytes = (try? await response.body.collect(upTo: 1 << 20)) ?? ByteBuffer()
             try check(response.status, body: bytes)
@@ -63,9 +64,12 @@ public struct ServiceClient: Sendable {
         return response
     }
 
-    private func execute(_ method: HTTPMethod, _ path: String, query: String?, body: ByteBuffer?, requestID: String, timeout: Duration) async throws -> HTTPClientResponse {
+    private func execute(
+        _ method: HTTPMethod, _ path: String, query: String?, body: ByteBuffer?, requestID: String, timeout: Duration, headers: [(String, String)]
+    ) async throws -> HTTPClientResponse {
         var request = HTTPClientRequest(url: baseURL + path + (query.map { $0.isEmpty ? "" : "?" + $0 } ?? ""))
         request.method = method
+        for (name, value) in headers { request.headers.add(name: name, value: value) }
         request.headers.add(name: InternalAPI.tokenHeader, value: internalToken)
         request.headers.add(name: InternalAPI.requestIDHeader, value: requestID)
         if let body {
@@ -83,5 +87,13 @@ public struct ServiceClient: Sendable {
         guard !(200..<300).contains(status.code) else { return }
         let message = (try? WireCoding.decoder().decode(ErrorBody.self, from: Data(buffer: body)).error) ?? "the \(name) refused the request"
         throw PortalError.refused(by: name, status: Int(status.code), message: message)
+    }
+}
+
+extension ServiceClient {
+    /// The headers that restrict an audit read to the caller's own rows, unless it holds the
+    /// `audit` (or `admin`) scope. Every audit route of portal-api sends them.
+    static func auditScope(_ identity: CallerIdentity) -> [(String, String)] {
+        identity.auditSubjectRestriction.map { [(InternalAPI.Audit.subjectHeader, $0)] } ?? []
     }
 }
