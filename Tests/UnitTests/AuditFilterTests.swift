@@ -5,14 +5,14 @@ import Testing
 @testable import Audit
 
 @Suite struct AuditFilterTests {
-    @Test func typeDetection() {
-        #expect(AuditFilter.typed("true") == .bool(true))
-        #expect(AuditFilter.typed("false") == .bool(false))
-        #expect(AuditFilter.typed("200") == .number("200"))
-        #expect(AuditFilter.typed("-1.5e3") == .number("-1.5e3"))
-        #expect(AuditFilter.typed("\"200\"") == .string("200"))
-        #expect(AuditFilter.typed("alice") == .string("alice"))
-        #expect(AuditFilter.typed("01") == .string("01"))
+    @Test func typeDetection() throws {
+        #expect(try AuditFilter.typed("true") == .bool(true))
+        #expect(try AuditFilter.typed("false") == .bool(false))
+        #expect(try AuditFilter.typed("200") == .number("200"))
+        #expect(try AuditFilter.typed("-1.5e3") == .number("-1.5e3"))
+        #expect(try AuditFilter.typed("\"200\"") == .string("200"))
+        #expect(try AuditFilter.typed("alice") == .string("alice"))
+        #expect(try AuditFilter.typed("01") == .string("01"))
     }
 
     @Test func pathsBecomeNestedContainmentDocuments() throws {
@@ -35,9 +35,38 @@ import Testing
         #expect(filter.headers == [["user-agent": ["curl/8.0"]], ["x-count": ["5"]]])
     }
 
-    @Test func indexedFiltersValidateTheirValues() {
+    @Test func indexedFiltersValidateTheirValues() throws {
         #expect(throws: AuditFilter.Invalid.self) { try AuditFilter(query: [("success", "maybe")]) }
         #expect(throws: AuditFilter.Invalid.self) { try AuditFilter(query: [("from", "yesterday")]) }
+        #expect(throws: AuditFilter.Invalid.self) { try AuditFilter(query: [("tool", String(repeating: "t", count: 201))]) }
+        #expect(throws: AuditFilter.Invalid.self) { try AuditFilter(query: [("user", String(repeating: "é", count: 201))]) }
+        _ = try AuditFilter(query: [("user", String(repeating: "é", count: 200))])
+        // from == to is an empty window, not an error; from after to is.
+        _ = try AuditFilter(query: [("from", "2026-11-30T10:00:00Z"), ("to", "2026-11-30T10:00:00Z")])
+        #expect(throws: AuditFilter.Invalid.self) { try AuditFilter(query: [("from", "2026-11-30T10:00:01Z"), ("to", "2026-11-30T10:00:00Z")]) }
+    }
+
+    @Test func hostileFiltersAreBounded() throws {
+        let many = (0..<17).map { ("param.k\($0)", "v") }
+        #expect(throws: AuditFilter.Invalid.self) { try AuditFilter(query: many) }
+        _ = try AuditFilter(query: Array(many.prefix(16)))
+        #expect(throws: AuditFilter.Invalid.self) { try AuditFilter(query: [("param.a.b.c.d.e.f.g.h.i", "v")]) }
+        _ = try AuditFilter(query: [("param.a.b.c.d.e.f.g.h", "v")])
+        #expect(throws: AuditFilter.Invalid.self) { try AuditFilter(query: (0..<65).map { ("x\($0)", "") }) }
+        for number in ["1e999999", "-1e999999", "1e-999999", "1E400", String(repeating: "9", count: 400)] {
+            #expect(throws: AuditFilter.Invalid.self) { try AuditFilter(query: [("param.message", number)]) }
+            #expect(throws: AuditFilter.Invalid.self) { try AuditFilter(query: [("response.x", number)]) }
+        }
+        #expect(try AuditFilter.typed("1e308") == .number("1e308"))
+        #expect(try AuditFilter.typed("\"1e999999\"") == .string("1e999999"))
+    }
+
+    @Test func subjectRestrictionIsACondition() throws {
+        let filter = try AuditFilter(query: [("user", "apikey:other")], subject: "apikey:me")
+        var bindings = PostgresBindings()
+        let conditions = filter.conditions(into: &bindings)
+        #expect(conditions.contains("e.user_subject = $1"))
+        #expect(conditions.contains("e.user_subject = $2"))
     }
 
     @Test func qEscapesLikeWildcards() throws {

@@ -120,3 +120,8 @@ def spawn(bin_dir):
     yield start
     for process in started:
         process.kill()
+
+
+def subject_of(plaintext: str) -> str:
+    """The audit/identity subject of a database key: `apikey:<key id>` (never its name)."""
+    return "apikey:" + plaintext.split("_")[1]

@@ -13,7 +13,7 @@ import uuid
 import httpx
 import pytest
 
-from conftest import free_port
+from conftest import free_port, subject_of
 
 MODERN_META = {"io.modelcontextprotocol/protocolVersion": "2026-07-28", "io.modelcontextprotocol/clientCapabilities": {}}
 
@@ -123,7 +123,7 @@ def test_redis_stopped_during_a_burst_loses_nothing(spawn, redis, service_urls, 
     for index in range(140, 200):
         call(gateway, key, index)
         calls += 1
-    assert wait_until_stored(audit.url, f"apikey:{name}", calls) == calls
+    assert wait_until_stored(audit.url, subject_of(key), calls) == calls
     assert metric(gateway, "tollgate_gateway_audit_replayed_total") > 0
     assert metric(gateway, "tollgate_gateway_audit_dropped_total") == 0
 
@@ -144,4 +144,4 @@ def test_audit_service_killed_mid_burst_loses_nothing(spawn, redis, service_urls
     second.wait_ready()
     for index in range(100, 150):
         call(gateway, key, index)
-    assert wait_until_stored(second.url, f"apikey:{name}", 150) == 150
+    assert wait_until_stored(second.url, subject_of(key), 150) == 150

@@ -6,6 +6,8 @@ import uuid
 
 import httpx
 
+from conftest import subject_of
+
 MODERN_META = {"io.modelcontextprotocol/protocolVersion": "2026-07-28", "io.modelcontextprotocol/clientCapabilities": {}}
 
 
@@ -44,7 +46,7 @@ def test_calls_appear_with_correct_columns_and_redaction(service_urls):
     extras = {"nested": {"Password": "hunter2", "keep": 1.0, "deeper": [{"api_key": "k"}]}, "token": "t"}
     assert call(service_urls, key, "echo", {"message": "audited", "extras": extras}, {"User-Agent": "audit-e2e/1"}).status_code == 200
     assert call(service_urls, key, "error", {"category": "timeout", "message": "late"}).status_code == 200
-    found = wait_for(service_urls, 2, user=f"apikey:{name}")
+    found = wait_for(service_urls, 2, user=subject_of(key))
     assert found["total"] == 2, "calls were not in the audit trail within 2 s"
     by_tool = {event["tool_name"]: event for event in found["events"]}
 

@@ -7,6 +7,8 @@ import uuid
 import httpx
 import pytest
 
+from conftest import subject_of
+
 ACCEPT = "application/json, text/event-stream"
 MODERN_META = {"io.modelcontextprotocol/protocolVersion": "2026-07-28", "io.modelcontextprotocol/clientCapabilities": {}}
 
@@ -69,7 +71,7 @@ def test_database_keys_work_and_revocation_applies_within_a_second(service_urls,
     key, name = minted["plaintext"], minted["key"]["name"]
     ok = call(service_urls["gateway"], key, "tools/call", {"name": "whoami", "arguments": {}})
     assert ok.status_code == 200
-    assert ok.json()["result"]["structuredContent"]["subject"] == f"apikey:{name}"
+    assert ok.json()["result"]["structuredContent"]["subject"] == subject_of(key)
     # Bearer works the same way.
     assert call(service_urls["gateway"], None, "tools/list", headers={"Authorization": f"Bearer {key}"}).status_code == 200
 

@@ -8,6 +8,7 @@ import uuid
 import httpx
 import pytest
 
+from conftest import subject_of
 from test_audit_pipeline import call
 
 
@@ -93,7 +94,7 @@ def test_audit_meta(service_urls):
 def recorded(service_urls):
     """Calls with distinct arguments, made once, for the filter tests: name → event."""
     name, key = mint(service_urls)
-    user = f"apikey:{name}"
+    user = subject_of(key)
     calls = {
         "alice": ("echo", {"message": "alice", "extras": {"user": {"id": "alice"}, "code": 200, "flag": True, "ratio": 1.5}}, "curl/8.0"),
         "bob": ("echo", {"message": "bob", "extras": {"user": {"id": "bob"}, "code": "200", "flag": False, "ratio": 2}}, "python-httpx/0.27"),
@@ -173,7 +174,7 @@ def test_export_streams_more_rows_than_a_page(service_urls):
     name, key = mint(service_urls)
     for index in range(60):
         assert call(service_urls, key, "echo", {"message": f"export {index}"}).status_code == 200
-    user = f"apikey:{name}"
+    user = subject_of(key)
     assert wait_events(service_urls, 60, timeout=5, user=user)["total"] == 60
     assert len(get(service_urls, "portal/audit/events", user=user).json()["events"]) == 50
     export = get(service_urls, "portal/audit/export", user=user)
@@ -242,7 +243,7 @@ def test_live_stream_receives_calls_made_after_it_opened(service_urls):
     name, key = mint(service_urls)
     url = f"{service_urls['portal-api']}/api/v1/portal/audit/stream"
     everything = Stream(url)
-    mine = Stream(url, params={"user": f"apikey:{name}", "param.message": "streamed"})
+    mine = Stream(url, params={"user": subject_of(key), "param.message": "streamed"})
     others = Stream(url, params={"user": "apikey:somebody-else"})
     try:
         assert everything.status == 200 and everything.headers["content-type"].startswith("text/event-stream")
@@ -251,13 +252,13 @@ def test_live_stream_receives_calls_made_after_it_opened(service_urls):
         assert call(service_urls, key, "echo", {"message": "not this one"}).status_code == 200
         assert call(service_urls, key, "echo", {"message": "streamed"}).status_code == 200
         assert mine.wait(lambda s: len(s.events()) >= 1), "the filtered stream got nothing"
-        assert everything.wait(lambda s: sum(e.get("user_subject") == f"apikey:{name}" for e in s.events()) >= 2)
+        assert everything.wait(lambda s: sum(e.get("user_subject") == subject_of(key) for e in s.events()) >= 2)
         time.sleep(0.5)
         got = mine.events()
         assert len(got) == 1 and got[0]["parameters"] == {"message": "streamed"} and got[0]["tool_name"] == "echo"
         assert got[0]["source"] == "mcp" and uuid.UUID(got[0]["id"])
         assert "event: audit" in mine.lines
-        assert not any(e.get("user_subject") == f"apikey:{name}" for e in others.events())
+        assert not any(e.get("user_subject") == subject_of(key) for e in others.events())
     finally:
         for stream in (everything, mine, others):
             stream.close()
@@ -268,7 +269,7 @@ def test_replay(service_urls, spawn):
     replica = spawn("portal-api", TOLLGATE_DRAIN_PERIOD="0s")
     replica.wait_ready()
     name, key = mint(service_urls)
-    user = f"apikey:{name}"
+    user = subject_of(key)
     assert call(service_urls, key, "echo", {"message": "again", "extras": {"n": 1.0, "big": "x" * 5000}}).status_code == 200
     assert call(service_urls, key, "echo", {"message": "secret", "extras": {"password": "hunter2"}}).status_code == 200
     events = {event["parameters"]["message"]: event for event in wait_events(service_urls, 2, user=user)["events"]}
@@ -344,13 +345,13 @@ def test_tryit_runs_as_the_operator(service_urls):
     assert response.status_code == 200 and response.json()["content"][0]["text"] == "tried" and response.json()["isError"] is False
     assert '"x":1.50' in response.text  # arguments and results pass through unchanged
     whoami = httpx.post(f"{url}/whoami", json={}, headers={"X-API-Key": key}).json()
-    assert whoami["structuredContent"]["subject"] == f"apikey:{name}"
+    assert whoami["structuredContent"]["subject"] == subject_of(key)
     tool_error = httpx.post(f"{url}/error", json={"arguments": {"as_tool": True}}, headers={"X-API-Key": key})
     assert tool_error.status_code == 200 and tool_error.json()["isError"] is True
     assert httpx.post(f"{url}/no_such_tool", json={}, headers={"X-API-Key": key}).status_code == 404
     assert httpx.post(f"{url}/echo", json={"arguments": []}, headers={"X-API-Key": key}).status_code == 400
     assert httpx.post(f"{url}/sized_response", json={"arguments": {"size": "big"}}, headers={"X-API-Key": key}).status_code == 400
-    rows = wait_events(service_urls, 3, user=f"apikey:{name}")["events"]
+    rows = wait_events(service_urls, 3, user=subject_of(key))["events"]
     assert {row["source"] for row in rows} == {"portal-tryit"} and {row["tool_name"] for row in rows} >= {"echo", "whoami"}
 
 
@@ -387,7 +388,7 @@ def test_a_stalled_stream_client_does_not_slow_the_others(service_urls):
     stalled.connect((portal.hostname, portal.port))
     stalled.sendall((f"GET /api/v1/portal/audit/stream HTTP/1.1\r\nHost: {portal.netloc}\r\n"
                      f"X-API-Key: {os.environ['TOLLGATE_DEV_API_KEY']}\r\nAccept: text/event-stream\r\n\r\n").encode())
-    live = Stream(f"{service_urls['portal-api']}/api/v1/portal/audit/stream", params={"user": f"apikey:{name}", "param.message": "after the flood"})
+    live = Stream(f"{service_urls['portal-api']}/api/v1/portal/audit/stream", params={"user": subject_of(key), "param.message": "after the flood"})
     try:
         # Enough traffic to fill the stalled client's socket buffers many times over.
         padding = "x" * 4000
@@ -399,7 +400,7 @@ def test_a_stalled_stream_client_does_not_slow_the_others(service_urls):
                 response = client.post(f"{service_urls['gateway']}/mcp", json=body, headers={
                     "X-API-Key": key, "Accept": "application/json", "MCP-Protocol-Version": "2026-07-28", "Mcp-Method": "tools/call", "Mcp-Name": "echo"})
                 assert response.status_code == 200
-        assert wait_events(service_urls, 400, timeout=10, user=f"apikey:{name}")["total"] == 400
+        assert wait_events(service_urls, 400, timeout=10, user=subject_of(key))["total"] == 400
         started = time.monotonic()
         assert call(service_urls, key, "echo", {"message": "after the flood"}).status_code == 200
         assert live.wait(lambda s: len(s.events()) >= 1, timeout=5), "a stalled client held up the live tail"

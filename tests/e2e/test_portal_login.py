@@ -69,7 +69,9 @@ def test_login_sets_a_session_cookie_and_logout_ends_it(portal, issuer):
     again = httpx.get(callback.extensions["callback_url"], follow_redirects=False)
     assert again.status_code == 400 and "error" in again.json()
 
-    logout = httpx.post(f"{portal.url}/portal/auth/logout", cookies={"tollgate_session": cookie})
+    forged = httpx.post(f"{portal.url}/portal/auth/logout", cookies={"tollgate_session": cookie})
+    assert forged.status_code == 403 and "X-Requested-With" in forged.json()["error"]  # a cross-site form cannot log out
+    logout = httpx.post(f"{portal.url}/portal/auth/logout", cookies={"tollgate_session": cookie}, headers={"X-Requested-With": "fetch"})
     assert logout.status_code == 204
     assert "max-age=0" in logout.headers["set-cookie"].lower()
     assert me(portal, cookie).status_code == 401

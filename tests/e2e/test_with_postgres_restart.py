@@ -6,6 +6,7 @@ import time
 
 import pytest
 
+from conftest import subject_of
 from test_audit_faults import Redis, call, mint, stored, wait_until_stored
 
 
@@ -42,4 +43,4 @@ def test_postgres_restarted_during_ingest_loses_nothing(spawn, redis, service_ur
         calls += 1
         if index == 30:
             restart_postgres()
-    assert wait_until_stored(audit.url, f"apikey:{name}", calls, timeout=60) == calls
+    assert wait_until_stored(audit.url, subject_of(key), calls, timeout=60) == calls
