@@ -122,6 +122,10 @@ public struct JSONParser {
             index += 1
             return .object(members)
         }
+        // Duplicate keys are found by hashing, so an object of n keys costs O(n), not O(n²):
+        // a repeated key's earlier slot is marked dead and dropped once at the end.
+        var positions: [String: Int] = [:]
+        var dead: [Int] = []
         while true {
             skipWhitespace()
             guard peek == UInt8(ascii: "\"") else { throw error("expected a string key") }
@@ -130,8 +134,8 @@ public struct JSONParser {
             try expect(UInt8(ascii: ":"))
             skipWhitespace()
             let value = try parseValue(depth: depth + 1)
-            if let existing = members.firstIndex(where: { $0.0 == key }) {
-                members.remove(at: existing)
+            if let existing = positions.updateValue(members.count, forKey: key) {
+                dead.append(existing)
             }
             members.append((key, value))
             skipWhitespace()
@@ -140,6 +144,10 @@ public struct JSONParser {
                 continue
             }
             try expect(UInt8(ascii: "}"))
+            if !dead.isEmpty {
+                let removed = Set(dead)
+                members = members.enumerated().filter { !removed.contains($0.offset) }.map(\.element)
+            }
             return .object(members)
         }
     }

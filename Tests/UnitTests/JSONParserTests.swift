@@ -70,3 +70,30 @@ import Testing
         #expect(throws: SSEParser.EventTooLarge.self) { try parser.feed(Array("data: 0123456789abc".utf8)) }
     }
 }
+
+@Suite struct JSONHostileInputTests {
+    @Test func manyKeysParseInLinearTime() throws {
+        // 100,000 distinct keys (about 1.3 MB): quadratic duplicate checks took minutes here.
+        let text = "{" + (0..<100_000).map { "\"k\($0)\":\($0)" }.joined(separator: ",") + "}"
+        let value = try JSONParser.parse(text)
+        #expect(value.objectValue?.count == 100_000)
+        #expect(value["k99999"] == .number("99999"))
+    }
+
+    @Test func duplicateKeysAmongManyKeepTheLastAtTheEnd() throws {
+        let text = "{" + (0..<1000).map { "\"k\($0 % 10)\":\($0)" }.joined(separator: ",") + "}"
+        let members = try #require(try JSONParser.parse(text).objectValue)
+        #expect(members.map(\.0) == (0..<10).map { "k\($0)" })
+        #expect(members.map(\.1) == (990..<1000).map { .number("\($0)") })
+    }
+
+    @Test func compactJSONHoldsNoLineBreak() throws {
+        let hostile = "{\"a\":\n{\"jsonrpc\":\"2.0\",\"id\":9,\"method\":\"tools/call\"}\r\n,\"b\":\"x\\ny \u{2028} \u{2029} é\" ,\t\"c\": [1.0 , 2e3]}"
+        let compact = JSONCompactor.compact(hostile)
+        #expect(!compact.utf8.contains(0x0A) && !compact.utf8.contains(0x0D))
+        #expect(!compact.contains("\u{2028}") && compact.contains("\\u2028") && compact.contains("é"))
+        #expect(try JSONParser.parse(compact) == JSONParser.parse(hostile))
+        #expect(compact.contains("[1.0,2e3]"))
+        #expect(JSONCompactor.compact(#"{"s":"a \"quoted\" b\\"}"#) == #"{"s":"a \"quoted\" b\\"}"#)
+    }
+}
