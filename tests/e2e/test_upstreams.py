@@ -1,5 +1,6 @@
 """Federation: the gateway in front of real MCP servers (the SDK's MCPServer) over
 Streamable HTTP and stdio, driven by the official SDK client in both modes."""
+import concurrent.futures
 import json
 import os
 import socket
@@ -51,11 +52,12 @@ def http_upstream(markers):
 
 
 @pytest.fixture
-def federated_gateway(spawn, http_upstream):
+def federated_gateway(spawn, http_upstream, markers):
     _, port = http_upstream
     upstreams = [
         {"name": "py", "transport": "http", "url": f"http://127.0.0.1:{port}/mcp", "exclude": ["hidden"], "timeout": "5s"},
-        {"name": "pyio", "transport": "stdio", "command": sys.executable, "args": [os.path.join(HERE, "upstream_server.py"), "stdio"], "include": ["echo", "steps"]},
+        {"name": "pyio", "transport": "stdio", "command": sys.executable, "args": [os.path.join(HERE, "upstream_server.py"), "stdio"], "include": ["echo", "steps"],
+         "env": {"UPSTREAM_MARKERS": str(markers)}},
     ]
     gateway = spawn("gateway", TOLLGATE_GATEWAY_UPSTREAMS=json.dumps(upstreams), TOLLGATE_DRAIN_PERIOD="0s", TOLLGATE_GATEWAY_UPSTREAM_REFRESH="2s")
     gateway.wait_ready()
@@ -208,3 +210,58 @@ async def test_cancelling_a_call_cancels_it_upstream_too(federated_gateway, mark
     while not (markers / tag).exists() and time.monotonic() < deadline:
         await anyio.sleep(0.05)
     assert (markers / tag).exists(), "the upstream call kept running after the client cancelled"
+
+
+def modern_call(url, key, name, arguments, progress_token=None, raw_arguments=None):
+    """One 2026-07-28 tools/call as the SDKs send it; `raw_arguments` is spliced in as given."""
+    meta = {"io.modelcontextprotocol/protocolVersion": "2026-07-28", "io.modelcontextprotocol/clientCapabilities": {}}
+    if progress_token is not None:
+        meta["progressToken"] = progress_token
+    arguments_text = raw_arguments if raw_arguments is not None else json.dumps(arguments)
+    body = ('{"jsonrpc":"2.0","id":1,"method":"tools/call","params":{"name":%s,"arguments":%s,"_meta":%s}}'
+            % (json.dumps(name), arguments_text, json.dumps(meta)))
+    return httpx.post(url, content=body, timeout=30, headers={
+        "X-API-Key": key, "Content-Type": "application/json", "Accept": "application/json, text/event-stream",
+        "MCP-Protocol-Version": "2026-07-28", "Mcp-Method": "tools/call", "Mcp-Name": name})
+
+
+def sse_messages(response):
+    if response.headers.get("content-type", "").startswith("application/json"):
+        return [response.json()]
+    return [json.loads(line[6:]) for line in response.text.splitlines() if line.startswith("data: ")]
+
+
+def test_arguments_cannot_smuggle_messages_into_a_stdio_upstream(federated_gateway, service_urls, markers):
+    _, url = federated_gateway
+    minted = httpx.post(f"{service_urls['keys']}/internal/v1/keys", json={"name": f"smuggle-{time.monotonic_ns()}", "allowed_tools": ["pyio__echo"]},
+                        headers={"X-Tollgate-Internal-Token": os.environ["TOLLGATE_INTERNAL_TOKEN"]}).json()
+    key = minted["plaintext"]
+    smuggled = {"jsonrpc": "2.0", "id": 424242, "method": "tools/call", "params": {"name": "mark", "arguments": {"tag": "smuggled"}}}
+    # Valid JSON: the embedded message sits between newlines in whitespace, and in a string.
+    raw = '{"message":"hi","extras":{"inline":\n%s\n,"text":"\\n%s\\n"}}' % (json.dumps(smuggled), json.dumps(smuggled).replace('"', '\\"'))
+    json.loads(raw)
+    response = modern_call(url, key, "pyio__echo", None, raw_arguments=raw)
+    assert response.status_code == 200, response.text
+    [answer] = [m for m in sse_messages(response) if "id" in m]
+    echoed = json.loads(answer["result"]["content"][0]["text"])
+    assert echoed["message"] == "hi" and echoed["extras"]["inline"] == smuggled and echoed["extras"]["text"].strip() == json.dumps(smuggled)
+    time.sleep(1.0)
+    assert not (markers / "smuggled").exists(), "a smuggled line ran a tool the key may not call"
+    # The same key cannot reach the tool directly either.
+    refused = modern_call(url, key, "pyio__mark", {"tag": "direct"})
+    assert "unknown tool" in refused.text and not (markers / "direct").exists()
+
+
+@pytest.mark.parametrize("prefix", ["py", "pyio"])
+def test_concurrent_callers_with_the_same_progress_token_get_only_their_own_progress(federated_gateway, prefix):
+    _, url = federated_gateway
+    key = os.environ["TOLLGATE_DEV_API_KEY"]
+    counts = {"a": 3, "b": 5}
+    with concurrent.futures.ThreadPoolExecutor(max_workers=2) as pool:
+        futures = {caller: pool.submit(modern_call, url, key, f"{prefix}__steps", {"count": count}, 1) for caller, count in counts.items()}
+        results = {caller: sse_messages(future.result()) for caller, future in futures.items()}
+    for caller, count in counts.items():
+        progress = [m for m in results[caller] if m.get("method") == "notifications/progress"]
+        assert [m["params"]["progressToken"] for m in progress] == [1] * count, (caller, progress)
+        assert [m["params"]["progress"] for m in progress] == list(range(1, count + 1))
+        assert [m for m in results[caller] if "id" in m][0]["result"]["content"][0]["text"] == f"{count} steps"

@@ -45,6 +45,15 @@ async def nap(seconds: float, tag: str = "") -> str:
 
 
 @server.tool()
+def mark(tag: str) -> str:
+    """Leaves a marker file named `tag` in $UPSTREAM_MARKERS: proof that this tool ran."""
+    if os.environ.get("UPSTREAM_MARKERS"):
+        with open(os.path.join(os.environ["UPSTREAM_MARKERS"], os.path.basename(tag)), "w") as marker:
+            marker.write("ran")
+    return "marked"
+
+
+@server.tool()
 def hidden() -> str:
     """Excluded by the gateway's configuration."""
     return "should not be reachable"

@@ -60,7 +60,9 @@ final class StdioUpstream: UpstreamConnection {
 
     private func send(method: String, params: String, onNotification: @escaping @Sendable (String, String) async -> Void) async throws -> UpstreamAnswer {
         let id = nextID.wrappingAdd(1, ordering: .relaxed).oldValue
-        let line = #"{"jsonrpc":"2.0","id":\#(id),"method":\#(JSONValue.string(method).jsonString),"params":\#(params)}"#
+        // Compact: a client's arguments may hold newlines between tokens, and on a
+        // newline-delimited stream those would end this message and start another.
+        let line = #"{"jsonrpc":"2.0","id":\#(id),"method":\#(JSONValue.string(method).jsonString),"params":\#(JSONCompactor.compact(params))}"#
         return try await withTaskCancellationHandler {
             try await withCheckedThrowingContinuation { continuation in
                 let outbox: AsyncStream<String>.Continuation? = state.withLock { state in

@@ -1,4 +1,5 @@
 import AsyncHTTPClient
+import Foundation
 import Logging
 import MCPCore
 import Prometheus
@@ -276,15 +277,25 @@ final class UpstreamCatalog: Service, Sendable {
     /// Calls an upstream tool. Arguments travel as the caller sent them (raw bytes); the
     /// result comes back exactly as the upstream wrote it. Progress notifications are
     /// forwarded as they arrive.
+    ///
+    /// The gateway owns the progress token the upstream sees: a fresh one per call, mapped
+    /// back to the caller's. Two callers that both chose token 1 never see each other's
+    /// progress, and a notification for any other token (another call's, or made up by the
+    /// upstream) reaches nobody.
     func call(_ tool: UpstreamTool, on upstream: Upstream, rawArguments: String?, progress: ProgressReporter?) async throws(JSONRPCError) -> String {
+        let upstreamToken = JSONValue.string("tollgate-" + UUID().uuidString.lowercased())
         var params = #"{"name":\#(JSONValue.string(tool.originalName).jsonString)"#
         if let rawArguments { params += #","arguments":\#(rawArguments)"# }
-        if let progress { params += #","_meta":{"progressToken":\#(progress.token.jsonString)}"# }
+        if progress != nil { params += #","_meta":{"progressToken":\#(upstreamToken.jsonString)}"# }
         params += "}"
         return try await forward(method: "tools/call", params: params, to: upstream) { method, raw in
             switch method {
             case "notifications/progress":
-                await progress?.send(raw)
+                guard let progress, let message = try? JSONParser.parse(raw), case .object(var fields)? = message["params"],
+                    message["params"]?["progressToken"] == upstreamToken
+                else { return }
+                fields = fields.map { $0.0 == "progressToken" ? ($0.0, progress.token) : $0 }
+                await progress.send(JSONRPCEncoder.notification(method: "notifications/progress", params: .object(fields)))
             case "notifications/tools/list_changed":
                 self.refreshRequests.yield(upstream.settings.name)
             default:
