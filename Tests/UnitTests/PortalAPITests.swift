@@ -86,6 +86,13 @@ import TollgateCore
         #expect(throws: PortalError.self) { try ReplayController.replayableArguments(of: event("null")) }
         #expect(throws: PortalError.self) { try ReplayController.replayableArguments(of: event(#"{"request_params":{"a":[{"password":"[redacted]"}]}}"#)) }
         #expect(throws: PortalError.self) { try ReplayController.replayableArguments(of: event(#"{"request_params":{"a":1},"request_truncated":true}"#)) }
+        // Denied calls, authentication failures and other methods never ran as tool calls.
+        let denied = try JSONParser.parse(#"{"tool_name":"git__status","error_category":"denied","payload":{"request_params":{}}}"#)
+        #expect(throws: PortalError.unprocessable("this call was denied to its caller; it cannot be replayed")) { try ReplayController.replayableArguments(of: denied) }
+        let auth = try JSONParser.parse(#"{"tool_name":"(authentication)","error_category":"auth","payload":{"request_params":null}}"#)
+        #expect(throws: PortalError.self) { try ReplayController.replayableArguments(of: auth) }
+        let read = try JSONParser.parse(#"{"tool_name":"note://x","payload":{"jsonrpc_method":"resources/read","request_params":{}}}"#)
+        #expect(throws: PortalError.self) { try ReplayController.replayableArguments(of: read) }
     }
 
     @Test func loginReturnsOnlyToLocalPaths() {

@@ -30,7 +30,7 @@ def test_errors(service_urls):
     unknown = invoke(service_urls, "nope", {"arguments": {}, "identity": OPERATOR})
     assert unknown.status_code == 404 and unknown.json() == {"error": "unknown tool: nope"}
     bad = invoke(service_urls, "sized_response", {"arguments": {"size": "x"}, "identity": OPERATOR})
-    assert bad.status_code == 400 and "size" in bad.json()["error"]
+    assert bad.status_code == 422 and "size" in bad.json()["error"]
     restricted = invoke(service_urls, "whoami", {"arguments": {}, "identity": {**OPERATOR, "allowed_tools": ["echo"]}})
     assert restricted.status_code == 404
     protocol = invoke(service_urls, "error", {"arguments": {"category": "auth", "message": "no"}, "identity": OPERATOR})

@@ -279,7 +279,7 @@ def test_replay(service_urls, spawn):
     no_csrf = httpx.post(replay_url, headers={"X-API-Key": key})
     assert no_csrf.status_code == 403 and "X-Requested-With" in no_csrf.json()["error"]
     redacted = httpx.post(replay_url.replace(events["again"]["id"], events["secret"]["id"]), headers=headers)
-    assert redacted.status_code == 400 and "redacted" in redacted.json()["error"]
+    assert redacted.status_code == 422 and "redacted" in redacted.json()["error"]
     assert httpx.post(replay_url.replace(events["again"]["id"], "nope"), headers=headers).status_code == 400
     assert httpx.post(replay_url.replace(events["again"]["id"], str(uuid.uuid4())), headers=headers).status_code == 404
 
@@ -313,7 +313,7 @@ def test_replay_refuses_rows_without_payload_or_tool(service_urls):
     assert failures
     response = httpx.post(f"{service_urls['portal-api']}/api/v1/portal/audit/events/{failures[0]['id']}/replay",
                           headers=dev_headers(**{"X-Requested-With": "XMLHttpRequest"}))
-    assert response.status_code == 400 and "cannot be replayed" in response.json()["error"]
+    assert response.status_code == 422 and "cannot be replayed" in response.json()["error"]
 
 
 def test_admin_keys_work_on_the_gateway_until_revoked(service_urls):
@@ -350,7 +350,7 @@ def test_tryit_runs_as_the_operator(service_urls):
     assert tool_error.status_code == 200 and tool_error.json()["isError"] is True
     assert httpx.post(f"{url}/no_such_tool", json={}, headers={"X-API-Key": key}).status_code == 404
     assert httpx.post(f"{url}/echo", json={"arguments": []}, headers={"X-API-Key": key}).status_code == 400
-    assert httpx.post(f"{url}/sized_response", json={"arguments": {"size": "big"}}, headers={"X-API-Key": key}).status_code == 400
+    assert httpx.post(f"{url}/sized_response", json={"arguments": {"size": "big"}}, headers={"X-API-Key": key}).status_code == 422
     rows = wait_events(service_urls, 3, user=subject_of(key))["events"]
     assert {row["source"] for row in rows} == {"portal-tryit"} and {row["tool_name"] for row in rows} >= {"echo", "whoami"}
 

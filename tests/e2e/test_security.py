@@ -121,13 +121,13 @@ def test_denied_calls_and_auth_failures_cannot_be_replayed(service_urls):
     [row] = wait_rows(service_urls, 1, user=subject_of(key), tool="whoami")
     assert row["error_category"] == "denied" and row["success"] is False
     replay = portal(service_urls, f"portal/audit/events/{row['id']}/replay", method="POST", headers={"X-Requested-With": "test"})
-    assert replay.status_code == 400 and "denied" in replay.json()["error"]
+    assert replay.status_code == 422 and "denied" in replay.json()["error"]
 
     agent = f"sec-auth-{uuid.uuid4().hex[:8]}"
     assert call(service_urls, "not-a-key", "echo", {"message": "x"}, {"User-Agent": agent}).status_code == 401
     [failure] = wait_rows(service_urls, 1, tool="(authentication)", **{"header.user-agent": agent})
     replay = portal(service_urls, f"portal/audit/events/{failure['id']}/replay", method="POST", headers={"X-Requested-With": "test"})
-    assert replay.status_code == 400 and "authentication" in replay.json()["error"]
+    assert replay.status_code == 422 and "authentication" in replay.json()["error"]
 
 
 # 4. Allow-lists over resources and prompts -----------------------------------------------------

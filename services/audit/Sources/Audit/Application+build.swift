@@ -25,7 +25,7 @@ public func buildApplication(config: AuditConfig, runtime: ServiceRuntime) async
     AuditQueryController(client: clients.postgres, internalToken: config.settings.internalToken).addRoutes(to: router)
     AuditStatsController(client: clients.postgres, internalToken: config.settings.internalToken).addRoutes(to: router)
     return ServiceApplication.make(
-        responder: router.buildResponder(),
+        responder: router.withMethodNotAllowed().buildResponder(),
         settings: config.settings,
         runtime: runtime,
         clients: clients,

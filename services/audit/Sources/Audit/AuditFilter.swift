@@ -42,8 +42,13 @@ struct AuditFilter: Equatable {
         self.subject = subject
         guard query.count <= Self.maximumParameters else { throw Invalid(message: "at most \(Self.maximumParameters) query parameters") }
         for (key, value) in query {
-            // Postgres text cannot hold NUL: refuse it here rather than fail in the query.
-            guard !key.contains("\u{0}"), !value.contains("\u{0}") else { throw Invalid(message: "query parameters must not contain NUL characters") }
+            // Postgres text cannot hold NUL: refuse it where a value reaches a query, rather than
+            // fail there. (`has` values are matched against a fixed list, and unknown keys are
+            // ignored, so NUL in those is harmless and dropped like any other unknown value.)
+            let reachesQuery = ["tool", "user", "session", "q"].contains(key) || key.hasPrefix("param.") || key.hasPrefix("response.") || key.hasPrefix("header.")
+            guard !reachesQuery || (!key.contains("\u{0}") && !value.contains("\u{0}")) else {
+                throw Invalid(message: "query parameters must not contain NUL characters")
+            }
             switch key {
             case "from": from = try Self.date(value, "from")
             case "to": to = try Self.date(value, "to")
@@ -77,7 +82,6 @@ struct AuditFilter: Equatable {
                 }
             }
         }
-        if let from, let to, from > to { throw Invalid(message: "from must not be after to") }
     }
 
     var needsPayload: Bool { !params.isEmpty || !responses.isEmpty || !headers.isEmpty || !has.isEmpty }
@@ -159,8 +163,8 @@ struct AuditFilter: Equatable {
         text.replacingOccurrences(of: "\\", with: "\\\\").replacingOccurrences(of: "%", with: "\\%").replacingOccurrences(of: "_", with: "\\_")
     }
 
+    /// An RFC 3339 time; an empty value is malformed, not "unset" (omit the parameter instead).
     private static func date(_ text: String, _ name: String) throws -> Date? {
-        guard !text.isEmpty else { return nil }
         guard let date = WireCoding.parseDate(text) else { throw Invalid(message: "\(name) must be an RFC 3339 time") }
         return date
     }

@@ -72,11 +72,14 @@ struct AuditStatsController: Sendable {
         let query = request.uri.form
         let (from, to) = try Self.window(query.get("from"), query.get("to"), defaultSeconds: 3600)
         let subject = AuditQueryController.subject(request)
-        guard let bucket = GoDuration.parse(query.get("bucket") ?? "1m") else {
-            throw HTTPError(.badRequest, message: "bucket must be a duration of at least 1s, like 30s, 1m or 1h")
+        guard var bucket = GoDuration.parse(query.get("bucket") ?? "1m") else {
+            throw HTTPError(.badRequest, message: "bucket must be a duration like 30s, 1m or 1h")
         }
-        guard to.timeIntervalSince(from) / Double(bucket) <= Double(Self.maximumBuckets) else {
-            throw HTTPError(.badRequest, message: "at most \(Self.maximumBuckets) buckets: widen bucket or narrow from/to")
+        // A window that would need more than `maximumBuckets` buckets gets wider buckets
+        // instead of an error; the answer's `bucket` says which were used.
+        let span = to.timeIntervalSince(from)
+        if span / Double(bucket) > Double(Self.maximumBuckets) {
+            bucket = Int((span / Double(Self.maximumBuckets)).rounded(.up))
         }
         let sql: PostgresQuery = """
             WITH buckets AS (
@@ -141,17 +144,16 @@ struct AuditStatsController: Sendable {
     }
 
     private static func window(_ fromText: String?, _ toText: String?, defaultSeconds: Double) throws -> (Date, Date) {
-        let to = try toText.flatMap { text -> Date? in
-            guard !text.isEmpty else { return nil }
+        // An empty value is malformed (omit the parameter for the default); from after to is
+        // an empty window.
+        let to = try toText.map { text -> Date in
             guard let date = WireCoding.parseDate(text) else { throw HTTPError(.badRequest, message: "to must be an RFC 3339 time") }
             return date
         } ?? Date()
-        let from = try fromText.flatMap { text -> Date? in
-            guard !text.isEmpty else { return nil }
+        let from = try fromText.map { text -> Date in
             guard let date = WireCoding.parseDate(text) else { throw HTTPError(.badRequest, message: "from must be an RFC 3339 time") }
             return date
         } ?? to.addingTimeInterval(-defaultSeconds)
-        guard from <= to else { throw HTTPError(.badRequest, message: "from must not be after to") }
         return (from, to)
     }
 

@@ -1,7 +1,8 @@
 /// Durations written the way the reference system's clients expect (Go's `time.Duration`
 /// syntax): `30s`, `1m0s`, `1h30m0s`. Parsing accepts any sequence like `1h30m`, `90s`, `5m`.
 enum GoDuration {
-    /// Whole seconds, or `nil` for anything unparsable or under a second.
+    /// Whole seconds (at least 1: a shorter duration is rounded up to a second), or `nil` for
+    /// anything unparsable.
     static func parse(_ text: String) -> Int? {
         var total = 0.0
         var number = ""
@@ -9,7 +10,7 @@ enum GoDuration {
         guard !text.isEmpty else { return nil }
         while index < text.endIndex {
             let character = text[index]
-            if character.isNumber || character == "." {
+            if character.isASCII, character.isNumber || character == "." {
                 number.append(character)
                 index = text.index(after: index)
                 continue
@@ -23,8 +24,8 @@ enum GoDuration {
             total += value * scale
             index = text.index(index, offsetBy: length)
         }
-        guard number.isEmpty, total >= 1, total <= 366 * 86_400 else { return nil }
-        return Int(total.rounded())
+        guard number.isEmpty, total.isFinite, total < 1e12 else { return nil }
+        return max(1, Int(total.rounded()))
     }
 
     static func format(seconds: Int) -> String {

@@ -80,7 +80,7 @@ public func buildApplication(config: GatewayConfig, runtime: ServiceRuntime) asy
     ).addRoutes(to: router)
 
     return ServiceApplication.make(
-        responder: router.buildResponder(),
+        responder: router.withMethodNotAllowed().buildResponder(),
         settings: config.settings,
         runtime: runtime,
         clients: clients,

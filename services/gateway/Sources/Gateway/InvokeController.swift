@@ -9,8 +9,9 @@ import TollgateCore
 /// replay, as the operator the portal authenticated. Body:
 /// `{"arguments": {...}, "identity": {"subject", "email", "name", "auth_type", "api_key_name",
 /// "allowed_tools"}, "source": "portal-tryit" | "portal-replay", "replayed_from": "<event id>"}`.
-/// Answers the tool's CallToolResult; 404 for an unknown (or not allowed) tool, 400 for bad
-/// arguments, 502 when the tool answers with a protocol error.
+/// Answers the tool's CallToolResult; 404 for an unknown (or not allowed) tool, 400 for a
+/// malformed body, 422 for arguments the tool refuses, 502 when the tool answers with another
+/// protocol error.
 struct InvokeController: Sendable {
     let dispatcher: MCPDispatcher
     let audit: AuditRecorder
@@ -81,7 +82,8 @@ struct InvokeController: Sendable {
             if error.code == -32602, error.message.hasPrefix("unknown tool") {
                 throw HTTPError(.notFound, message: "unknown tool: \(tool)")
             }
-            if error.code == -32602 { throw HTTPError(.badRequest, message: error.message) }
+            // Arguments the tool refuses are well-formed JSON that the tool's own schema rejects.
+            if error.code == -32602 { throw HTTPError(.unprocessableContent, message: error.message) }
             throw HTTPError(.badGateway, message: "tool answered with error \(error.code): \(error.message)")
         }
     }

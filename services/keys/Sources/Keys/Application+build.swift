@@ -22,7 +22,7 @@ public func buildApplication(config: KeysConfig, runtime: ServiceRuntime) async 
         internalToken: config.settings.internalToken
     ).addRoutes(to: router)
     return ServiceApplication.make(
-        responder: router.buildResponder(),
+        responder: router.withMethodNotAllowed().buildResponder(),
         settings: config.settings,
         runtime: runtime,
         clients: clients,

@@ -26,7 +26,7 @@ enum MintRequestValidation {
         }
         let tools = request.allowedTools ?? []
         guard tools.count <= maximumAllowedTools else { throw .invalidRequest("at most \(maximumAllowedTools) allowed_tools patterns") }
-        for pattern in tools where pattern.isEmpty || pattern.utf8.count > 256 || pattern.unicodeScalars.contains(where: { $0.properties.generalCategory == .control }) {
+        for pattern in tools where pattern.isEmpty || pattern.unicodeScalars.count > 256 || pattern.unicodeScalars.contains(where: { $0.properties.generalCategory == .control }) {
             throw .invalidRequest("allowed_tools patterns must be 1 to 256 printable characters")
         }
     }

@@ -23,6 +23,7 @@ struct AdminController: Sendable {
             var mint = try await request.decodeJSON(MintKeyRequest.self, limit: maxBodyBytes)
             mint.createdBy = identity.subject
             guard !reservedNames.contains(mint.name) else { throw PortalError.conflict("the name \(mint.name) is reserved by a static key") }
+            if let expiresAt = mint.expiresAt, expiresAt <= Date() { throw PortalError.unprocessable("expires_at must be in the future") }
             let minted = try await call { try await keys.mint(mint) }
             var response = try jsonResponse(minted, status: .created)
             response.headers[.cacheControl] = "no-store"

@@ -13,7 +13,7 @@ public func buildApplication(config: PortalAPIConfig, runtime: ServiceRuntime) a
     let clients = ServiceApplication.Clients(settings: config.settings, logger: runtime.logger)
     let (router, services) = buildRouter(config: config, runtime: runtime, clients: clients)
     return ServiceApplication.make(
-        responder: router.buildResponder(),
+        responder: router.withMethodNotAllowed().buildResponder(),
         settings: config.settings,
         runtime: runtime,
         clients: clients,

@@ -203,7 +203,7 @@ public enum OpenAPIDocument {
                     "content": {"application/json": {"schema": {"$ref": "#/components/schemas/CallToolResult"}}}
                   },
                   "400": {
-                    "description": "Not a UUID, no payload, truncated or redacted arguments, or the tool no longer exists.",
+                    "description": "Not a UUID.",
                     "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}
                   },
                   "403": {
@@ -222,7 +222,7 @@ public enum OpenAPIDocument {
                     }
                   },
                   "422": {
-                    "description": "The tool answered with a protocol (JSON-RPC) error instead of a result.",
+                    "description": "The event cannot be replayed (a denied call or an authentication failure, no payload, truncated or redacted arguments, not a tool call, or the tool no longer exists), or the tool answered with a protocol (JSON-RPC) error instead of a result.",
                     "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}
                   },
                   "401": {"$ref": "#/components/responses/Unauthorized"},
@@ -335,8 +335,8 @@ public enum OpenAPIDocument {
                     "name": "bucket",
                     "in": "query",
                     "required": false,
-                    "schema": {"type": "string", "default": "1m"},
-                    "description": "Go duration of a bucket, at least 1s (e.g. 30s, 1m, 1h)."
+                    "schema": {"type": "string", "default": "1m", "pattern": "^([0-9]{1,6}(\\.[0-9]{1,3})?(h|m|s|ms))+$"},
+                    "description": "Go duration of a bucket (e.g. 30s, 1m, 1h); under a second counts as 1s, and a window that would need more than 10,000 buckets gets wider ones (the answer's bucket says which)."
                   }
                 ],
                 "tags": ["audit"]
@@ -420,11 +420,15 @@ public enum OpenAPIDocument {
                     "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}
                   },
                   "409": {
-                    "description": "An active key has that name.",
+                    "description": "An active key has that name, or it is a static key's name.",
                     "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}
                   },
                   "413": {
                     "description": "Body too large.",
+                    "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}
+                  },
+                  "422": {
+                    "description": "expires_at is not in the future.",
                     "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}
                   },
                   "401": {"$ref": "#/components/responses/Unauthorized"},
@@ -509,7 +513,7 @@ public enum OpenAPIDocument {
                     "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}
                   },
                   "422": {
-                    "description": "The tool answered with a protocol (JSON-RPC) error instead of a result.",
+                    "description": "The tool refused its arguments, or answered with a protocol (JSON-RPC) error instead of a result.",
                     "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}
                   },
                   "401": {"$ref": "#/components/responses/Unauthorized"},
@@ -640,35 +644,35 @@ public enum OpenAPIDocument {
                 "name": "from",
                 "in": "query",
                 "required": false,
-                "schema": {"type": "string", "format": "date-time"},
+                "schema": {"type": "string", "format": "date-time", "pattern": "^[0-9]{4}-[0-9]{2}-[0-9]{2}[Tt][0-9]{2}:[0-9]{2}:[0-9]{2}(\\.[0-9]+)?([Zz]|[+-][0-9]{2}:[0-9]{2})$"},
                 "description": "Events at or after this time (RFC 3339)."
               },
               "to": {
                 "name": "to",
                 "in": "query",
                 "required": false,
-                "schema": {"type": "string", "format": "date-time"},
+                "schema": {"type": "string", "format": "date-time", "pattern": "^[0-9]{4}-[0-9]{2}-[0-9]{2}[Tt][0-9]{2}:[0-9]{2}:[0-9]{2}(\\.[0-9]+)?([Zz]|[+-][0-9]{2}:[0-9]{2})$"},
                 "description": "Events before this time (RFC 3339)."
               },
               "tool": {
                 "name": "tool",
                 "in": "query",
                 "required": false,
-                "schema": {"type": "string", "maxLength": 200},
+                "schema": {"type": "string", "maxLength": 200, "pattern": "^[^\\u0000]*$"},
                 "description": "Exact tool name."
               },
               "user": {
                 "name": "user",
                 "in": "query",
                 "required": false,
-                "schema": {"type": "string", "maxLength": 200},
+                "schema": {"type": "string", "maxLength": 200, "pattern": "^[^\\u0000]*$"},
                 "description": "Exact user subject."
               },
               "session": {
                 "name": "session",
                 "in": "query",
                 "required": false,
-                "schema": {"type": "string", "maxLength": 200},
+                "schema": {"type": "string", "maxLength": 200, "pattern": "^[^\\u0000]*$"},
                 "description": "Exact MCP session id."
               },
               "success": {
@@ -682,7 +686,7 @@ public enum OpenAPIDocument {
                 "name": "q",
                 "in": "query",
                 "required": false,
-                "schema": {"type": "string", "maxLength": 200},
+                "schema": {"type": "string", "maxLength": 200, "pattern": "^[^\\u0000]*$"},
                 "description": "Case-insensitive substring of tool_name, error_message or user_subject (LIKE wildcards are literal)."
               },
               "has": {
@@ -832,7 +836,7 @@ public enum OpenAPIDocument {
                 "properties": {
                   "name": {"type": "string", "pattern": "^(?!\\.+$)[A-Za-z0-9._-]{1,64}$", "description": "Unique among active keys; not only dots; not a static key's name (409)."},
                   "description": {"type": ["string", "null"], "maxLength": 1024},
-                  "expires_at": {"type": ["string", "null"], "format": "date-time", "description": "Must be in the future."},
+                  "expires_at": {"type": ["string", "null"], "format": "date-time", "pattern": "^[0-9]{4}-[0-9]{2}-[0-9]{2}[Tt][0-9]{2}:[0-9]{2}:[0-9]{2}(\\.[0-9]+)?([Zz]|[+-][0-9]{2}:[0-9]{2})$", "description": "Must be in the future (422 otherwise)."},
                   "scopes": {
                     "type": "array",
                     "maxItems": 32,
@@ -842,8 +846,8 @@ public enum OpenAPIDocument {
                   "allowed_tools": {
                     "type": "array",
                     "maxItems": 256,
-                    "items": {"type": "string", "minLength": 1, "maxLength": 256},
-                    "description": "Tool globs the key may call; empty: every tool."
+                    "items": {"type": "string", "minLength": 1, "maxLength": 256, "pattern": "^[^\\u0000-\\u001f\\u007f-\\u009f]*$"},
+                    "description": "Globs of the tools and prompts (by name) and resources (by URI) the key may use; empty: all."
                   }
                 }
               },

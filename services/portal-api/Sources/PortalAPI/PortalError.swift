@@ -13,6 +13,9 @@ public enum PortalError: PublicError, Equatable {
     /// The tool answered with a protocol (JSON-RPC) error instead of a result: the request was
     /// understood and carried out, the tool refused it (422, not a server failure).
     case toolFailed(String)
+    /// Well-formed input that a rule the schema cannot express refuses: an event that cannot
+    /// be replayed, an expiry in the past (422; 400 means the input itself is malformed).
+    case unprocessable(String)
     case rateLimited(retryAfterSeconds: Int)
     /// A service the route depends on is down, slow or failing; or a feature is not configured.
     case unavailable(String)
@@ -21,7 +24,8 @@ public enum PortalError: PublicError, Equatable {
     /// reach the caller with their message; anything else means the service failed (503).
     static func refused(by name: String, status: Int, message: String) -> PortalError {
         switch status {
-        case 400, 413, 422: .badRequest(message)
+        case 400, 413: .badRequest(message)
+        case 422: .unprocessable(message)
         case 404: .notFound(message)
         case 409: .conflict(message)
         case 502: .toolFailed(message)
@@ -36,7 +40,7 @@ public enum PortalError: PublicError, Equatable {
         case .badRequest: .badRequest
         case .notFound: .notFound
         case .conflict: .conflict
-        case .toolFailed: .unprocessableContent
+        case .toolFailed, .unprocessable: .unprocessableContent
         case .rateLimited: .tooManyRequests
         case .unavailable: .serviceUnavailable
         }
@@ -45,7 +49,7 @@ public enum PortalError: PublicError, Equatable {
     public var publicMessage: String {
         switch self {
         case .unauthenticated(let message, _), .forbidden(let message), .badRequest(let message), .notFound(let message), .unavailable(let message),
-            .conflict(let message), .toolFailed(let message):
+            .conflict(let message), .toolFailed(let message), .unprocessable(let message):
             message
         case .rateLimited(let seconds): "replay limit reached; retry in \(seconds) s"
         }

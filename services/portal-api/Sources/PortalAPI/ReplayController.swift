@@ -32,7 +32,7 @@ struct ReplayController: Sendable {
         }
         let arguments = try Self.replayableArguments(of: event)
         guard try await invoker.tools(requestID: context.id).contains(where: { $0["name"]?.stringValue == tool }) else {
-            throw PortalError.badRequest("tool \(tool) no longer exists; this call cannot be replayed")
+            throw PortalError.unprocessable("tool \(tool) no longer exists; this call cannot be replayed")
         }
         guard identity.mayCall(tool) else { throw PortalError.forbidden("you may not call \(tool)") }
         let now = Int64(Date().timeIntervalSince1970 * 1000)
@@ -49,27 +49,27 @@ struct ReplayController: Sendable {
     /// it with the replaying operator's rights.
     static func replayableArguments(of event: JSONValue) throws -> String {
         switch event["error_category"]?.stringValue {
-        case "denied"?: throw PortalError.badRequest("this call was denied to its caller; it cannot be replayed")
-        case "auth"?: throw PortalError.badRequest("this was an authentication failure, not a call; it cannot be replayed")
+        case "denied"?: throw PortalError.unprocessable("this call was denied to its caller; it cannot be replayed")
+        case "auth"?: throw PortalError.unprocessable("this was an authentication failure, not a call; it cannot be replayed")
         default: break
         }
         if event["tool_name"]?.stringValue == "(authentication)" {
-            throw PortalError.badRequest("this was an authentication failure, not a call; it cannot be replayed")
+            throw PortalError.unprocessable("this was an authentication failure, not a call; it cannot be replayed")
         }
         if let method = event["payload"]?["jsonrpc_method"]?.stringValue, method != "tools/call" {
-            throw PortalError.badRequest("only tool calls can be replayed (this was \(method))")
+            throw PortalError.unprocessable("only tool calls can be replayed (this was \(method))")
         }
         guard let payload = event["payload"], case .object = payload else {
-            throw PortalError.badRequest("this event has no captured payload; it cannot be replayed")
+            throw PortalError.unprocessable("this event has no captured payload; it cannot be replayed")
         }
         if payload["request_truncated"] == .bool(true) {
-            throw PortalError.badRequest("the captured request was truncated; it cannot be replayed")
+            throw PortalError.unprocessable("the captured request was truncated; it cannot be replayed")
         }
         let arguments = payload["request_params"] ?? .null
         if arguments == .null { return "{}" }
-        guard case .object = arguments else { throw PortalError.badRequest("the captured arguments are not an object; it cannot be replayed") }
+        guard case .object = arguments else { throw PortalError.unprocessable("the captured arguments are not an object; it cannot be replayed") }
         if arguments.containsRedaction {
-            throw PortalError.badRequest("the captured arguments contain redacted values; it cannot be replayed")
+            throw PortalError.unprocessable("the captured arguments contain redacted values; it cannot be replayed")
         }
         return arguments.jsonString
     }
