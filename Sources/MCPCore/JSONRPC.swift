@@ -28,15 +28,58 @@ public enum JSONRPCID: Sendable, Hashable, CustomStringConvertible {
 }
 
 /// A JSON-RPC error object; codes from JSON-RPC 2.0 and MCP.
+/// The JSON-RPC error codes the gateway answers with, by name. Each code has one meaning:
+/// an HTTP status or an audit category is chosen from it, never from message text.
+public enum JSONRPCErrorCode {
+    public static let parseError = -32700
+    public static let invalidRequest = -32600
+    public static let methodNotFound = -32601
+    public static let invalidParams = -32602
+    public static let internalError = -32603
+    /// An upstream could not be reached.
+    public static let upstreamUnavailable = -32000
+    /// A request (an upstream call) ran out of time; the official SDKs use -32001 for this.
+    public static let requestTimeout = -32001
+    /// MCP: the resource does not exist (or the caller may not read it).
+    public static let resourceNotFound = -32002
+    /// Credentials missing or refused (the HTTP answer is 401).
+    public static let unauthorized = -32003
+    /// MCP 2026-07-28: headers disagree with the body.
+    public static let headerMismatch = -32020
+    /// MCP 2026-07-28: the protocol version is not served.
+    public static let unsupportedProtocolVersion = -32022
+    public static let rateLimited = -32029
+    public static let cancelled = -32800
+}
+
 public struct JSONRPCError: Error, Sendable, Equatable {
+    /// What the gateway knows about an error beyond its code (never sent on the wire): lets
+    /// callers such as the invoke route answer 404 for an unknown tool without reading text.
+    public enum Reason: Sendable, Equatable {
+        case unknownTool
+        case unknownPrompt
+    }
+
     public var code: Int
     public var message: String
     public var data: JSONValue?
+    public var reason: Reason?
 
-    public init(code: Int, message: String, data: JSONValue? = nil) {
+    public init(code: Int, message: String, data: JSONValue? = nil, reason: Reason? = nil) {
         self.code = code
         self.message = message
         self.data = data
+        self.reason = reason
+    }
+
+    /// A tool that does not exist, or that the caller may not call (answered alike).
+    public static func unknownTool(_ name: String) -> JSONRPCError {
+        .init(code: JSONRPCErrorCode.invalidParams, message: "unknown tool: \(name)", reason: .unknownTool)
+    }
+
+    /// A prompt that does not exist, or that the caller may not get (answered alike).
+    public static func unknownPrompt(_ name: String) -> JSONRPCError {
+        .init(code: JSONRPCErrorCode.invalidParams, message: "unknown prompt: \(name)", reason: .unknownPrompt)
     }
 
     public static func parseError(_ message: String) -> JSONRPCError { .init(code: -32700, message: message) }

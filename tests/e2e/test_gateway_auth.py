@@ -50,7 +50,7 @@ def test_no_credentials_get_401_with_the_resource_metadata_challenge(service_url
     assert response.status_code == 401
     base = service_urls["gateway"]
     assert response.headers["www-authenticate"] == f'Bearer realm="tollgate", resource_metadata="{base}/.well-known/oauth-protected-resource"'
-    assert response.json()["error"]["code"] == -32001
+    assert response.json()["error"]["code"] == -32003
 
 
 @pytest.mark.parametrize("credential", [

@@ -2,6 +2,7 @@
 headers, sessions. The SDK tests cover the happy paths; these cover what a client can get wrong."""
 import json
 import os
+import socket
 
 import httpx
 import pytest
@@ -169,3 +170,64 @@ def test_cors_preflight(mcp):
     assert response.status_code in (200, 204)
     assert response.headers["access-control-allow-origin"] == "*"
     assert "mcp-session-id" in response.headers["access-control-allow-headers"].lower()
+
+
+def test_status_comes_from_the_outcome_not_the_text(mcp, key):
+    # A successful result whose text looks like a JSON-RPC error is still a 200 success.
+    lookalike = '{"jsonrpc":"2.0","id":1,"error":{"code":-32601,"message":"method not found"}}'
+    body, headers = modern("tools/call", {"name": "echo", "arguments": {"message": lookalike}})
+    response = post(mcp, key, body, {**headers, "Accept": "application/json"})
+    assert response.status_code == 200
+    assert response.json()["result"]["content"][0]["text"] == lookalike
+    # A real error still maps: an unknown method is 404, bad params 400 (2026-07-28).
+    unknown, headers = modern("no/such/method")
+    assert post(mcp, key, unknown, headers).status_code == 404
+
+
+def test_one_keep_alive_connection_serves_many_answers(mcp, key):
+    """100 answers in a row on one connection with the Accept header the SDKs send: JSON for a
+    plain call, SSE for a call with a progress token, and the connection stays open after both."""
+    keep_alive_round(mcp, key, lambda index: ("progress", {"steps": 2, "step_ms": 1}) if index % 2 else ("echo", {"message": f"m{index}"}))
+
+
+def keep_alive_round(mcp, key, pick, count=100):
+    """`count` tools/calls on one connection; odd ones carry a progress token (and must stream)."""
+    with socket.create_connection(("127.0.0.1", int(mcp.rsplit(":", 1)[1].split("/")[0])), timeout=30) as sock:
+        reader = sock.makefile("rb")
+        for index in range(count):
+            with_progress = index % 2 == 1
+            name, arguments = pick(index)
+            payload, headers = modern("tools/call", {"name": name, "arguments": arguments}, id=index)
+            if with_progress:
+                payload["params"]["_meta"] = {**MODERN_META, "progressToken": index}
+            data = json.dumps(payload).encode()
+            head = (f"POST /mcp HTTP/1.1\r\nHost: localhost\r\nX-API-Key: {key}\r\nContent-Type: application/json\r\n"
+                    f"Accept: application/json, text/event-stream\r\nMCP-Protocol-Version: {headers['MCP-Protocol-Version']}\r\n"
+                    f"Mcp-Method: tools/call\r\nMcp-Name: {name}\r\nContent-Length: {len(data)}\r\n\r\n").encode()
+            sock.sendall(head + data)
+            status, response_headers, body = read_http_response(reader)
+            assert status == 200, body
+            assert response_headers.get("connection", "").lower() != "close"
+            if with_progress:
+                assert response_headers["content-type"].startswith("text/event-stream")
+                assert body.count(b"notifications/progress") >= 1 and f'"id":{index}'.encode() in body
+            else:
+                assert response_headers["content-type"].startswith("application/json")
+                assert f"m{index}" in json.loads(body)["result"]["content"][0]["text"]
+
+
+def read_http_response(reader):
+    """One HTTP/1.1 response (Content-Length or chunked) from a socket file."""
+    status = int(reader.readline().split()[1])
+    headers = {}
+    while (line := reader.readline()) not in (b"\r\n", b""):
+        name, _, value = line.decode().partition(":")
+        headers[name.strip().lower()] = value.strip()
+    if "content-length" in headers:
+        return status, headers, reader.read(int(headers["content-length"]))
+    body = b""
+    while (size := int(reader.readline().strip(), 16)) > 0:
+        body += reader.read(size)
+        reader.readline()
+    reader.readline()
+    return status, headers, body

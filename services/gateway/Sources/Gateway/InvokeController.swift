@@ -79,11 +79,11 @@ struct InvokeController: Sendable {
         case .success(let result):
             return Response.json(result)
         case .failure(let error):
-            if error.code == -32602, error.message.hasPrefix("unknown tool") {
+            if error.reason == .unknownTool {
                 throw HTTPError(.notFound, message: "unknown tool: \(tool)")
             }
             // Arguments the tool refuses are well-formed JSON that the tool's own schema rejects.
-            if error.code == -32602 { throw HTTPError(.unprocessableContent, message: error.message) }
+            if error.code == JSONRPCErrorCode.invalidParams { throw HTTPError(.unprocessableContent, message: error.message) }
             throw HTTPError(.badGateway, message: "tool answered with error \(error.code): \(error.message)")
         }
     }

@@ -143,6 +143,7 @@ struct AuditRecorder: Sendable {
         case -32601: "method_not_found"
         case -32000: "upstream_unavailable"
         case -32001: "timeout"
+        case -32003: "auth"
         case -32800: "cancelled"
         default: "protocol"
         }

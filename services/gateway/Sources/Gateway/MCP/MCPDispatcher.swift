@@ -98,10 +98,10 @@ struct MCPDispatcher: Sendable {
             result = try page(visible, key: "prompts", cursor: message.params["cursor"])
         case "prompts/get":
             guard let name = message.params["name"]?.stringValue, !name.isEmpty else { throw .invalidParams("prompts/get needs a prompt name") }
-            guard context.identity.mayUsePrompt(name) else { throw .invalidParams("unknown prompt: \(name)") }
+            guard context.identity.mayUsePrompt(name) else { throw .unknownPrompt(name) }
             let rawArguments = Self.rawMember("arguments", of: message)
             guard let raw = try await upstreams.getPrompt(named: name, rawArguments: rawArguments) else {
-                throw .invalidParams("unknown prompt: \(name)")
+                throw .unknownPrompt(name)
             }
             return era.isModern ? Self.markComplete(raw) : raw
         case "logging/setLevel":
@@ -191,7 +191,7 @@ struct MCPDispatcher: Sendable {
         let arguments = params["arguments"] ?? .object([])
         guard case .object = arguments else { throw .invalidParams("arguments must be an object") }
         // A tool the caller may not call is reported exactly like one that does not exist.
-        guard ToolGlob.allows(context.identity.allowedTools, name) else { throw .invalidParams("unknown tool: \(name)") }
+        guard ToolGlob.allows(context.identity.allowedTools, name) else { throw .unknownTool(name) }
         if let (tool, upstream) = upstreams.tool(named: name) {
             toolCalls.increment()
             let rawArguments = Self.rawMember("arguments", of: message)
@@ -206,7 +206,7 @@ struct MCPDispatcher: Sendable {
         if let upstream = upstreams.unavailableUpstream(for: name) {
             throw JSONRPCError(code: -32000, message: "upstream \(upstream) is unavailable")
         }
-        guard let tool = registry.tool(named: name) else { throw .invalidParams("unknown tool: \(name)") }
+        guard let tool = registry.tool(named: name) else { throw .unknownTool(name) }
         toolCalls.increment()
         do {
             return decorate(try await tool.call(arguments: arguments, context: context), method: "tools/call", era: era).jsonString

@@ -75,7 +75,7 @@ struct MCPEndpoint: Sendable {
                 let requestID = context.id
                 return await handleRequest(
                     request, message: message, id: id, era: era, identity: identity, accepted: accepted, requestID: requestID,
-                    remoteAddress: remoteAddress(request, context: context)
+                    remoteAddress: remoteAddress(request, context: context), context: context
                 )
             }
         } catch let error as HTTPLevelError {
@@ -90,13 +90,16 @@ struct MCPEndpoint: Sendable {
 
     func handleRequest(
         _ request: Request, message: JSONRPCMessage, id: JSONRPCID, era: ProtocolEra, identity: CallerIdentity, accepted: AcceptedTypes,
-        requestID: String, remoteAddress: String?
+        requestID: String, remoteAddress: String?, context: GatewayRequestContext
     ) async -> Response {
         let headerPairs = request.headers.map { ($0.name.canonicalName, $0.value) }
         let progressToken = message.params["_meta"]?["progressToken"]
         let toolName = message.method == "tools/call" ? message.params["name"]?.stringValue : nil
-        let streams = accepted.eventStream
-            && (!accepted.json || (toolName != nil && (progressToken != nil || dispatcher.isLongRunning(toolName!))))
+        // SSE only when there is something to stream (progress), or when the client takes
+        // nothing else; otherwise JSON. Either way the connection stays open for the next request.
+        let streams = accepted.eventStream && (!accepted.json || (toolName != nil && progressToken != nil))
+        // A long call is cancelled when its client goes away (the 2026-07-28 way to cancel).
+        let watched = toolName.map(dispatcher.isLongRunning) ?? false ? context.channel : nil
 
         // initialize: dispatch, then open the session the answer names.
         if message.method == "initialize", case .handshake = era {
@@ -131,7 +134,7 @@ struct MCPEndpoint: Sendable {
         }
         let audit = self.audit
 
-        @Sendable func run(notify: (@Sendable (String) async -> Void)?) async -> String? {
+        @Sendable func run(notify: (@Sendable (String) async -> Void)?) async -> Result<String, JSONRPCError> {
             let notifications = NotificationLog()
             var recordingNotify: (@Sendable (String) async -> Void)?
             if let notify {
@@ -144,11 +147,15 @@ struct MCPEndpoint: Sendable {
             let context = ToolCallContext(identity: identity, headers: headerPairs, progress: progress)
             let outcome: Result<String, JSONRPCError>
             do {
-                if let cancelKey {
-                    outcome = .success(try await cancellations.run(key: cancelKey) { try await dispatcher.dispatch(message, era: era, context: context) })
-                } else {
-                    outcome = .success(try await dispatcher.dispatch(message, era: era, context: context))
-                }
+                outcome = .success(
+                    try await Self.untilDisconnect(watched) {
+                        if let cancelKey {
+                            try await cancellations.run(key: cancelKey) { try await dispatcher.dispatch(message, era: era, context: context) }
+                        } else {
+                            try await dispatcher.dispatch(message, era: era, context: context)
+                        }
+                    }
+                )
             } catch let error as JSONRPCError {
                 outcome = .failure(error)
             } catch is CancellationError {
@@ -158,21 +165,25 @@ struct MCPEndpoint: Sendable {
                 outcome = .failure(.internalError())
             }
             if let auditCall { audit.toolCall(auditCall, outcome: outcome, notifications: notifications.entries) }
-            switch outcome {
-            case .success(let result):
-                return JSONRPCEncoder.result(id: id, json: result)
-            case .failure(let error):
-                // A cancelled request gets no answer on a stream (the client stopped waiting).
-                if error.code == -32800, notify != nil { return nil }
-                return JSONRPCEncoder.error(id: id, error)
-            }
+            return outcome
         }
 
         if streams {
-            return streamingResponse(request, sessionID: sessionID) { notify in await run(notify: notify) }
+            return streamingResponse(request, sessionID: sessionID) { notify in
+                switch await run(notify: notify) {
+                case .success(let result): return JSONRPCEncoder.result(id: id, json: result)
+                // A cancelled request gets no answer on a stream (the client stopped waiting).
+                case .failure(let error) where error.code == JSONRPCErrorCode.cancelled: return nil
+                case .failure(let error): return JSONRPCEncoder.error(id: id, error)
+                }
+            }
         }
-        let payload = await run(notify: nil) ?? JSONRPCEncoder.error(id: id, JSONRPCError(code: -32800, message: "request cancelled"))
-        return jsonResponse(payload, sessionID: sessionID, status: status(forPayload: payload, era: era))
+        switch await run(notify: nil) {
+        case .success(let result):
+            return jsonResponse(JSONRPCEncoder.result(id: id, json: result), sessionID: sessionID)
+        case .failure(let error):
+            return jsonResponse(JSONRPCEncoder.error(id: id, error), sessionID: sessionID, status: status(for: error, era: era))
+        }
     }
 
     /// An SSE answer: notifications as they happen, then the response. When the client goes
@@ -191,14 +202,11 @@ struct MCPEndpoint: Sendable {
                     if let final { continuation.yield(final) }
                     continuation.finish()
                 }
+                // The request was read whole before, so the connection is free for the next
+                // request once this stream ends; a write that fails (the client left) cancels.
                 do {
-                    try await request.body.consumeWithInboundCloseHandler { _ in
-                        for await event in events {
-                            try await writer.write(ByteBuffer(string: "event: message\ndata: \(event)\n\n"))
-                        }
-                    } onInboundClosed: {
-                        task.cancel()
-                        continuation.finish()
+                    for await event in events {
+                        try await writer.write(ByteBuffer(string: "event: message\ndata: \(event)\n\n"))
                     }
                 } catch {
                     task.cancel()
@@ -208,6 +216,31 @@ struct MCPEndpoint: Sendable {
                 try await writer.finish(nil)
             }
         )
+    }
+
+    /// Runs `operation`, cancelling it when `channel` closes (checked every 200 ms; a
+    /// callback on the channel's close future would pile up one closure per request on a
+    /// keep-alive connection). Without a channel it just runs.
+    static func untilDisconnect<T: Sendable>(_ channel: (any Channel)?, _ operation: @escaping @Sendable () async throws -> T) async throws -> T {
+        guard let channel else { return try await operation() }
+        return try await withThrowingTaskGroup(of: T?.self) { group in
+            group.addTask { try await operation() }
+            group.addTask {
+                while channel.isActive {
+                    try await Task.sleep(for: .milliseconds(200))
+                }
+                return nil
+            }
+            while let next = try await group.next() {
+                if let value = next {
+                    group.cancelAll()
+                    return value
+                }
+                // The client went away: cancel the call; it ends with CancellationError.
+                group.cancelAll()
+            }
+            throw CancellationError()
+        }
     }
 
     func handleNotification(_ message: JSONRPCMessage, era: ProtocolEra) async {
@@ -302,7 +335,7 @@ struct MCPEndpoint: Sendable {
                 remoteAddress: remoteAddress(request, context: context), requestID: request.headers[.init(InternalAPI.requestIDHeader)!]
             )
             let challenge = "Bearer realm=\"tollgate\", resource_metadata=\"\(resourceMetadataURL(request))\""
-            throw HTTPLevelError(status: .unauthorized, error: JSONRPCError(code: -32001, message: error.message), headers: [.wwwAuthenticate: challenge])
+            throw HTTPLevelError(status: .unauthorized, error: JSONRPCError(code: JSONRPCErrorCode.unauthorized, message: error.message), headers: [.wwwAuthenticate: challenge])
         }
     }
 
@@ -310,20 +343,25 @@ struct MCPEndpoint: Sendable {
         let now = Int64(Date().timeIntervalSince1970 * 1000)
         if case .limited(let seconds) = await rateLimiter.check(identity: identity.subject, nowMilliseconds: now) {
             throw HTTPLevelError(
-                status: .tooManyRequests, error: JSONRPCError(code: -32029, message: "rate limit exceeded; retry in \(seconds) s", data: ["retryAfter": .int(seconds)]),
+                status: .tooManyRequests, error: JSONRPCError(code: JSONRPCErrorCode.rateLimited, message: "rate limit exceeded; retry in \(seconds) s", data: ["retryAfter": .int(seconds)]),
                 headers: [.retryAfter: String(seconds)]
             )
         }
     }
 
-    /// HTTP status of a JSON answer: 2026-07-28 maps protocol errors to 4xx, the 2025 revisions answer 200.
-    func status(forPayload payload: String, era: ProtocolEra) -> HTTPResponse.Status {
-        guard era.isModern, payload.contains("\"error\":{\"code\":") else { return .ok }
-        for (code, status) in [(-32700, 400), (-32600, 400), (-32602, 400), (-32020, 400), (-32022, 400), (-32601, 404)] as [(Int, Int)]
-        where payload.contains("\"error\":{\"code\":\(code),") {
-            return HTTPResponse.Status(code: status)
+    /// HTTP status of a JSON error answer, from its code: 2026-07-28 maps protocol errors to
+    /// 4xx, the 2025 revisions answer 200. A result is always 200, whatever its text says.
+    func status(for error: JSONRPCError, era: ProtocolEra) -> HTTPResponse.Status {
+        guard era.isModern else { return .ok }
+        switch error.code {
+        case JSONRPCErrorCode.parseError, JSONRPCErrorCode.invalidRequest, JSONRPCErrorCode.invalidParams, JSONRPCErrorCode.headerMismatch,
+            JSONRPCErrorCode.unsupportedProtocolVersion:
+            return .badRequest
+        case JSONRPCErrorCode.methodNotFound:
+            return .notFound
+        default:
+            return .ok
         }
-        return .ok
     }
 
     var eventStreamHeaders: HTTPFields {
