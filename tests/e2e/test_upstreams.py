@@ -14,6 +14,7 @@ import pytest
 from mcp.shared.exceptions import MCPError
 
 from conftest import free_port
+from test_mcp_http import keep_alive_round
 from mcp_client import MODES, connect
 
 pytestmark = pytest.mark.anyio
@@ -59,7 +60,8 @@ def federated_gateway(spawn, http_upstream, markers):
         {"name": "pyio", "transport": "stdio", "command": sys.executable, "args": [os.path.join(HERE, "upstream_server.py"), "stdio"], "include": ["echo", "steps"],
          "env": {"UPSTREAM_MARKERS": str(markers)}},
     ]
-    gateway = spawn("gateway", TOLLGATE_GATEWAY_UPSTREAMS=json.dumps(upstreams), TOLLGATE_DRAIN_PERIOD="0s", TOLLGATE_GATEWAY_UPSTREAM_REFRESH="2s")
+    gateway = spawn("gateway", TOLLGATE_GATEWAY_UPSTREAMS=json.dumps(upstreams), TOLLGATE_DRAIN_PERIOD="0s", TOLLGATE_GATEWAY_UPSTREAM_REFRESH="2s",
+                    TOLLGATE_GATEWAY_UPSTREAM_WITHDRAW_AFTER="0s")
     gateway.wait_ready()
     url = f"{gateway.url}/mcp"
     deadline = time.monotonic() + 30
@@ -113,7 +115,9 @@ async def test_numbers_keep_their_spelling_through_the_gateway(federated_gateway
     response = httpx.post(url, content=body, headers={
         "X-API-Key": os.environ["TOLLGATE_DEV_API_KEY"], "Content-Type": "application/json", "Accept": "application/json, text/event-stream",
         "MCP-Protocol-Version": "2026-07-28", "Mcp-Method": "tools/call", "Mcp-Name": "py__echo"}, timeout=10)
-    data = json.loads([line for line in response.text.splitlines() if line.startswith("data: ")][-1][6:])
+    # Nothing to stream (no progress token): a JSON answer, even though the client accepts SSE.
+    assert response.headers["content-type"].startswith("application/json")
+    data = response.json()
     assert data["result"]["resultType"] == "complete"
     # What the upstream received (and wrote back as text) still spells 1.0 and 1.
     upstream_saw = data["result"]["content"][0]["text"]
@@ -265,3 +269,75 @@ def test_concurrent_callers_with_the_same_progress_token_get_only_their_own_prog
         assert [m["params"]["progressToken"] for m in progress] == [1] * count, (caller, progress)
         assert [m["params"]["progress"] for m in progress] == list(range(1, count + 1))
         assert [m for m in results[caller] if "id" in m][0]["result"]["content"][0]["text"] == f"{count} steps"
+
+
+def test_one_keep_alive_connection_serves_many_upstream_answers(federated_gateway):
+    _, url = federated_gateway
+    key = os.environ["TOLLGATE_DEV_API_KEY"]
+    keep_alive_round(url, key, lambda index: ("py__steps", {"count": 1}) if index % 2 else ("py__echo", {"message": f"m{index}"}))
+
+
+def start_upstream(markers, **env):
+    port = free_port()
+    process = subprocess.Popen([sys.executable, os.path.join(HERE, "upstream_server.py"), "http", str(port)],
+                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env={**os.environ, "UPSTREAM_MARKERS": str(markers), **env})
+    wait_for_port(port)
+    return process, port
+
+
+def wait_for_tools(url, names, timeout=30):
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if names <= tool_names(url):
+            return
+        time.sleep(0.2)
+    raise AssertionError(f"{names} never appeared")
+
+
+def test_benign_connection_closes_do_not_withdraw_tools(spawn, markers):
+    # The upstream closes idle connections after 1 s; the gateway refreshes every second and
+    # would withdraw the tools at the first failure (withdraw_after 0s): only the retry on a
+    # fresh connection keeps them listed.
+    process, port = start_upstream(markers, UPSTREAM_KEEPALIVE="1")
+    try:
+        upstreams = [{"name": "py", "transport": "http", "url": f"http://127.0.0.1:{port}/mcp"}]
+        gateway = spawn("gateway", TOLLGATE_GATEWAY_UPSTREAMS=json.dumps(upstreams), TOLLGATE_DRAIN_PERIOD="0s",
+                        TOLLGATE_GATEWAY_UPSTREAM_REFRESH="1s", TOLLGATE_GATEWAY_UPSTREAM_WITHDRAW_AFTER="0s")
+        gateway.wait_ready()
+        url = f"{gateway.url}/mcp"
+        wait_for_tools(url, {"py__echo"})
+        deadline = time.monotonic() + 12
+        checks = 0
+        while time.monotonic() < deadline:
+            assert "py__echo" in tool_names(url), "the upstream's tools were withdrawn after a benign close"
+            checks += 1
+            time.sleep(0.3)
+        # A call after the connection sat idle past the upstream's keep-alive also succeeds.
+        time.sleep(1.5)
+        assert "error" not in modern_call(url, os.environ["TOLLGATE_DEV_API_KEY"], "py__echo", {"message": "after idle"}).json()
+        assert checks > 20
+        assert "upstream request failed" not in gateway.stderr() and "withdrawn" not in gateway.stderr()
+    finally:
+        process.kill()
+        process.wait()
+
+
+def test_a_stateless_upstream_sees_one_request_per_call(spawn, markers):
+    process, port = start_upstream(markers, UPSTREAM_STATELESS="1")
+    try:
+        upstreams = [{"name": "st", "transport": "http", "url": f"http://127.0.0.1:{port}/mcp"}]
+        gateway = spawn("gateway", TOLLGATE_GATEWAY_UPSTREAMS=json.dumps(upstreams), TOLLGATE_DRAIN_PERIOD="0s", TOLLGATE_GATEWAY_UPSTREAM_REFRESH="1h")
+        gateway.wait_ready()
+        url = f"{gateway.url}/mcp"
+        wait_for_tools(url, {"st__echo"})
+        log = markers / "requests.log"
+        before = log.read_text().splitlines()
+        for index in range(5):
+            answer = modern_call(url, os.environ["TOLLGATE_DEV_API_KEY"], "st__echo", {"message": f"s{index}"}).json()
+            assert f"s{index}" in answer["result"]["content"][0]["text"]
+        calls = log.read_text().splitlines()[len(before):]
+        assert calls == ["tools/call"] * 5, calls
+        assert before.count("initialize") == 1
+    finally:
+        process.kill()
+        process.wait()

@@ -1,5 +1,6 @@
 """A real upstream MCP server for the federation tests, built with the official SDK's MCPServer.
 Run as `upstream_server.py http PORT` (Streamable HTTP at /mcp) or `upstream_server.py stdio`."""
+import json
 import os
 import sys
 from typing import Any
@@ -77,10 +78,46 @@ def named_note(name: str) -> str:
     return f"note for {name}"
 
 
+def counting(app, log_path):
+    """ASGI middleware: appends the JSON-RPC method of every POST to `log_path` (one line each)."""
+    async def wrapped(scope, receive, send):
+        if scope["type"] != "http" or scope["method"] != "POST":
+            return await app(scope, receive, send)
+        chunks = []
+        while True:
+            message = await receive()
+            chunks.append(message.get("body", b""))
+            if not message.get("more_body"):
+                break
+        body = b"".join(chunks)
+        try:
+            method = json.loads(body).get("method", "(response)")
+        except ValueError:
+            method = "(invalid)"
+        with open(log_path, "a") as log:
+            log.write(method + "\n")
+        replayed = False
+
+        async def replay():
+            nonlocal replayed
+            if replayed:
+                return await receive()
+            replayed = True
+            return {"type": "http.request", "body": body, "more_body": False}
+        return await app(scope, replay, send)
+    return wrapped
+
+
 if __name__ == "__main__":
     if sys.argv[1] == "stdio":
         server.run("stdio")
     else:
         import uvicorn
 
-        uvicorn.run(server.streamable_http_app(), host="127.0.0.1", port=int(sys.argv[2]), log_level="error")
+        # UPSTREAM_STATELESS=1: no sessions; UPSTREAM_KEEPALIVE=<s>: close idle connections after
+        # that long; UPSTREAM_MARKERS: also log each request's method to requests.log there.
+        app = server.streamable_http_app(stateless_http=os.environ.get("UPSTREAM_STATELESS") == "1")
+        if os.environ.get("UPSTREAM_MARKERS"):
+            app = counting(app, os.path.join(os.environ["UPSTREAM_MARKERS"], "requests.log"))
+        uvicorn.run(app, host="127.0.0.1", port=int(sys.argv[2]), log_level="error",
+                    timeout_keep_alive=float(os.environ.get("UPSTREAM_KEEPALIVE", "5")))

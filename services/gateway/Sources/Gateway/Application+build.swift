@@ -41,6 +41,7 @@ public func buildApplication(config: GatewayConfig, runtime: ServiceRuntime) asy
             }
         },
         refreshInterval: config.upstreamRefreshInterval,
+        withdrawAfter: config.upstreamWithdrawAfter,
         httpClient: upstreamHTTP,
         snapshots: CatalogSnapshotStore(client: clients.postgres, logger: runtime.logger),
         logger: runtime.logger,

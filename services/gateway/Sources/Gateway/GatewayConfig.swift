@@ -24,12 +24,13 @@ public struct GatewayConfig: ServiceConfiguration {
     static let maxPayloadBytes = ConfigKey("audit.max_payload_bytes", env: "TOLLGATE_GATEWAY_MAX_PAYLOAD_BYTES", .int, default: "65536", "Largest captured request or response; larger ones are truncated and flagged.")
     static let upstreams = ConfigKey("upstreams", env: "TOLLGATE_GATEWAY_UPSTREAMS", .structured, "Federated MCP servers: a list of {name, transport: http|stdio, url, headers, command, args, env, prefix (default `<name>__`), timeout (default 30s), include, exclude}.")
     static let upstreamRefresh = ConfigKey("upstream_refresh_interval", env: "TOLLGATE_GATEWAY_UPSTREAM_REFRESH", .duration, default: "60s", "How often upstream tool lists are refreshed (also on notifications/tools/list_changed).")
+    static let upstreamWithdrawAfter = ConfigKey("upstream_withdraw_after", env: "TOLLGATE_GATEWAY_UPSTREAM_WITHDRAW_AFTER", .duration, default: "30s", "How long an upstream must stay unreachable (every request and refresh failing) before its tools are withdrawn from lists; 0s withdraws at the first failure.")
     static let rateBurst = ConfigKey("rate_limit.burst", env: "TOLLGATE_GATEWAY_RATE_BURST", .int, default: "100", "Bucket size: requests an identity may make at once.")
 
     public static var configKeys: [ConfigKey] {
         ServiceSettings.keys(for: service) + [
             serverName, instructions, allowedOrigins, corsOrigins, sessionTTL, pageSize, fixtureGroups, allowAnonymous,
-            publicURL, rateLimit, rateBurst, upstreams, upstreamRefresh,
+            publicURL, rateLimit, rateBurst, upstreams, upstreamRefresh, upstreamWithdrawAfter,
         ] + AuthSettings.keys(prefix: service.environmentPrefix) + [
             auditEnabled, auditQueue, auditSpool, redactKeys, maxPayloadBytes,
         ]
@@ -57,6 +58,7 @@ public struct GatewayConfig: ServiceConfiguration {
     public var redactKeys: [String]
     public var maxPayloadBytes: Int
     public var upstreamRefreshInterval: Duration
+    public var upstreamWithdrawAfter: Duration
 
     public init(reader: ConfigReader) throws(ConfigError) {
         settings = try ServiceSettings(service: Self.service, reader: reader)
@@ -78,6 +80,7 @@ public struct GatewayConfig: ServiceConfiguration {
         rateLimitBurst = try reader.int(Self.rateBurst, in: 1...10_000_000)
         upstreams = try UpstreamSettings.parse(try reader.structured(Self.upstreams))
         upstreamRefreshInterval = try reader.duration(Self.upstreamRefresh)
+        upstreamWithdrawAfter = try reader.duration(Self.upstreamWithdrawAfter)
         auditEnabled = try reader.bool(Self.auditEnabled)
         auditQueueCapacity = try reader.int(Self.auditQueue, in: 1...10_000_000)
         auditSpoolPath = reader.optionalString(Self.auditSpool) ?? "/tmp/tollgate-gateway-\(settings.port).audit-spool"

@@ -10,15 +10,28 @@ import Synchronization
 /// An upstream reached over Streamable HTTP with AsyncHTTPClient (pooled connections).
 /// It speaks the 2025-11-25 handshake, which every Streamable HTTP server understands,
 /// keeps the upstream's session id, and re-initializes once when the upstream forgets it.
-/// Answers may be JSON or SSE; SSE notifications are forwarded as they arrive.
+/// An upstream that answers `initialize` without a session id is stateless: it is called
+/// without initializing again. A request that fails because the upstream had already closed
+/// the pooled connection is sent once more on a new one. Answers may be JSON or SSE; SSE
+/// notifications are forwarded as they arrive.
 final class HTTPUpstream: UpstreamConnection {
+    /// What is known about the upstream's session.
+    private enum Session: Equatable {
+        case unknown
+        /// Initialized; the upstream gave no session id.
+        case stateless
+        case active(String)
+
+        var id: String? { if case .active(let id) = self { id } else { nil } }
+    }
+
     private let name: String
     private let url: String
     private let headers: [(String, String)]
     private let timeout: Duration
     private let http: HTTPClient
     private let logger: Logger
-    private let session = Mutex<String?>(nil)
+    private let session = Mutex<Session>(.unknown)
     private let nextID = Atomic<Int>(1)
     static let maximumResponseBytes = 64 * 1024 * 1024
 
@@ -37,10 +50,9 @@ final class HTTPUpstream: UpstreamConnection {
         let sessionID = try await ensureSession()
         do {
             return try await send(method: method, params: params, sessionID: sessionID, onNotification: onNotification)
-        } catch let failure as SessionExpired {
+        } catch is SessionExpired {
             // The upstream restarted or expired the session: start a new one, once.
-            _ = failure
-            session.withLock { if $0 == sessionID { $0 = nil } }
+            session.withLock { if $0.id == sessionID { $0 = .unknown } }
             let renewed = try await ensureSession()
             return try await send(method: method, params: params, sessionID: renewed, onNotification: onNotification)
         }
@@ -49,7 +61,11 @@ final class HTTPUpstream: UpstreamConnection {
     private struct SessionExpired: Error {}
 
     private func ensureSession() async throws -> String? {
-        if let existing = session.withLock({ $0 }) { return existing }
+        switch session.withLock({ $0 }) {
+        case .active(let id): return id
+        case .stateless: return nil
+        case .unknown: break
+        }
         let id = nextID.wrappingAdd(1, ordering: .relaxed).oldValue
         let params = #"{"protocolVersion":"2025-11-25","capabilities":{},"clientInfo":{"name":"tollgate","version":"\#(TollgateVersion.current)"}}"#
         let body = #"{"jsonrpc":"2.0","id":\#(id),"method":"initialize","params":\#(params)}"#
@@ -58,8 +74,9 @@ final class HTTPUpstream: UpstreamConnection {
             throw UpstreamFailure(description: "upstream \(name) refused initialize: \(error.message)")
         }
         _ = try await post(body: #"{"jsonrpc":"2.0","method":"notifications/initialized"}"#, expectedID: nil, sessionID: sessionID, onNotification: { _, _ in })
-        session.withLock { $0 = sessionID }
-        // Stateless upstreams answer without a session id: remember that with an empty marker.
+        // Stateless upstreams answer without a session id: remembered, so they are not
+        // initialized again before every call.
+        session.withLock { $0 = sessionID.map(Session.active) ?? .stateless }
         return sessionID
     }
 
@@ -93,7 +110,7 @@ final class HTTPUpstream: UpstreamConnection {
 
         let response: HTTPClientResponse
         do {
-            response = try await http.execute(request, timeout: .nanoseconds(timeout.nanoseconds))
+            response = try await execute(request)
         } catch is CancellationError {
             throw CancellationError()
         } catch let error as HTTPClientError where error == .cancelled {
@@ -140,6 +157,27 @@ final class HTTPUpstream: UpstreamConnection {
             throw UpstreamFailure(description: "upstream \(name) sent invalid JSON")
         }
         return (Self.answer(message), returnedSession)
+    }
+
+    /// Executes a request; when it fails because the pooled connection had been closed by the
+    /// upstream (an idle timeout on its side), once more on a fresh connection. These errors
+    /// come from writing on a connection that was already gone, so the upstream did not get
+    /// the request; any other failure is not retried.
+    private func execute(_ request: HTTPClientRequest) async throws -> HTTPClientResponse {
+        do {
+            return try await http.execute(request, timeout: .nanoseconds(timeout.nanoseconds))
+        } catch where Self.isStaleConnection(error) {
+            logger.debug("upstream closed a pooled connection; retrying once", metadata: ["upstream": "\(name)", "error": "\(error)"])
+            return try await http.execute(request, timeout: .nanoseconds(timeout.nanoseconds))
+        }
+    }
+
+    /// Failures that mean "the connection was already closed when we wrote on it".
+    static func isStaleConnection(_ error: any Error) -> Bool {
+        if let error = error as? HTTPClientError, error == .remoteConnectionClosed { return true }
+        if let error = error as? ChannelError, error == .ioOnClosedChannel || error == .alreadyClosed || error == .eof { return true }
+        if let error = error as? IOError, [ECONNRESET, EPIPE].contains(error.errnoCode) { return true }
+        return false
     }
 
     private static func answer(_ message: UpstreamMessage) -> UpstreamAnswer {

@@ -35,10 +35,14 @@ final class UpstreamCatalog: Service, Sendable {
         var templates: [JSONValue] = []
         var available = false
         var lastError: String?
+        /// When the current run of failures began; `nil` while the upstream answers.
+        var unreachableSince: ContinuousClock.Instant?
     }
 
     private let upstreams: [Upstream]
     private let refreshInterval: Duration
+    /// How long an upstream must stay unreachable before its tools are withdrawn.
+    private let withdrawAfter: Duration
     private let logger: Logger
     private let state: Mutex<[String: UpstreamState]>
     private let refreshRequests: AsyncStream<String>.Continuation
@@ -47,9 +51,13 @@ final class UpstreamCatalog: Service, Sendable {
     private let failures: Prometheus.Counter
     private let httpClient: HTTPClient?
 
-    init(upstreams: [Upstream], refreshInterval: Duration, httpClient: HTTPClient?, snapshots: CatalogSnapshotStore?, logger: Logger, metrics: PrometheusCollectorRegistry) {
+    init(
+        upstreams: [Upstream], refreshInterval: Duration, withdrawAfter: Duration = .zero, httpClient: HTTPClient?, snapshots: CatalogSnapshotStore?,
+        logger: Logger, metrics: PrometheusCollectorRegistry
+    ) {
         self.upstreams = upstreams
         self.refreshInterval = refreshInterval
+        self.withdrawAfter = withdrawAfter
         self.httpClient = httpClient
         self.snapshots = snapshots
         self.logger = logger
@@ -261,16 +269,25 @@ final class UpstreamCatalog: Service, Sendable {
         }
     }
 
+    /// Records a failure. The tools stay listed until the upstream has failed for
+    /// `withdrawAfter` without answering once: one failed refresh (a connection the upstream
+    /// closed, a restart) does not make its tools vanish from every client's list.
     private func markUnavailable(_ name: String, reason: String) {
-        let wasAvailable = state.withLock { state in
-            defer {
-                state[name]?.available = false
-                state[name]?.lastError = reason
-            }
-            return state[name]?.available ?? false
+        let now = ContinuousClock.now
+        let withdrawn = state.withLock { state -> Bool in
+            guard var entry = state[name] else { return false }
+            let since = entry.unreachableSince ?? now
+            entry.unreachableSince = since
+            entry.lastError = reason
+            let withdraw = entry.available && now - since >= withdrawAfter
+            if withdraw { entry.available = false }
+            state[name] = entry
+            return withdraw
         }
-        if wasAvailable {
+        if withdrawn {
             logger.warning("upstream unavailable; its tools are withdrawn", metadata: ["upstream": "\(name)", "error": "\(reason)"])
+        } else {
+            logger.info("upstream request failed", metadata: ["upstream": "\(name)", "error": "\(reason)"])
         }
     }
 
