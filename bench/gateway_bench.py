@@ -464,10 +464,36 @@ def section_portal(args):
         portal_seed.remove(seeded)
 
 
+def section_hostile(args):
+    print("\n## 9. Hostile input: one `tools/call` whose arguments hold an object of 100,000 keys (about 1 MiB)\n")
+    print("Gateway CPU for the whole request (parse, dispatch to `echo`, answer), audit on; the mean of")
+    print("5 requests after one warm-up. Before issue 11 the duplicate-key check was quadratic: 10,000 keys")
+    print("took 8.5 s, 50,000 took 190 s.\n")
+    process = gateway("hostile", TOLLGATE_GATEWAY_AUDIT="true", TOLLGATE_GATEWAY_MAX_BODY_BYTES=str(2 << 20))
+    try:
+        extras = {f"k{index:06d}": index for index in range(100_000)}
+        body = json.dumps({"jsonrpc": "2.0", "id": 1, "method": "tools/call", "params": {
+            "name": "echo", "arguments": {"message": "m", "extras": extras}, "_meta": MODERN_META}}, separators=(",", ":")).encode()
+        headers = {"Content-Type": "application/json", "Accept": "application/json, text/event-stream", "MCP-Protocol-Version": "2026-07-28",
+                   "Mcp-Method": "tools/call", "Mcp-Name": "echo"}
+        print("| keys | body bytes | gateway CPU ms / request | wall ms / request |")
+        print("|---|---|---|---|")
+        with httpx.Client(timeout=600) as client:
+            assert client.post(process.url, content=body, headers=headers).status_code == 200
+            cpu, wall = process.cpu_seconds(), time.monotonic()
+            for _ in range(5):
+                response = client.post(process.url, content=body, headers=headers)
+                assert response.status_code == 200 and '"error"' not in response.text[:200], response.text[:300]
+            cpu_ms, wall_ms = (process.cpu_seconds() - cpu) * 1000 / 5, (time.monotonic() - wall) * 1000 / 5
+        print(f"| 100,000 | {len(body):,} | {cpu_ms:.0f} | {wall_ms:.0f} |")
+    finally:
+        process.stop()
+
+
 def main():
     parser = argparse.ArgumentParser()
     parser.add_argument("--quick", action="store_true", help="short runs (every table, under 10 minutes)")
-    parser.add_argument("--only", help="comma-separated sections: forwarding,builtin,peer,audit,sessions,auth,portal")
+    parser.add_argument("--only", help="comma-separated sections: forwarding,builtin,peer,audit,sessions,auth,portal,hostile")
     parser.add_argument("--profile", action="store_true", help="perf profile of the gateway in section 2")
     args = parser.parse_args()
     args.seconds = 3 if args.quick else 8
@@ -476,7 +502,7 @@ def main():
     args.lag_seconds = 3 if args.quick else 8
     args.portal_rows = 200_000 if args.quick else 1_000_000
     args.portal_runs = 10 if args.quick else 30
-    sections = (args.only or "forwarding,builtin,peer,audit,sessions,auth,portal").split(",")
+    sections = (args.only or "forwarding,builtin,peer,audit,sessions,auth,portal,hostile").split(",")
     print(f"# Tollgate benchmarks ({'quick' if args.quick else 'full'} run)\n")
     print(f"Machine: {os.cpu_count()} cores, {os.sysconf('SC_PAGE_SIZE') * os.sysconf('SC_PHYS_PAGES') / 2**30:.0f} GiB; "
           f"{subprocess.run(['swift', '--version'], capture_output=True, text=True).stdout.splitlines()[0]}; wrk {args.seconds} s per cell, "
@@ -484,7 +510,8 @@ def main():
     started = time.monotonic()
     for section in sections:
         {"forwarding": section_forwarding, "builtin": section_builtin, "peer": section_peer, "audit": section_audit,
-         "sessions": section_sessions, "auth": lambda _: section_auth(), "portal": section_portal}[section](args)
+         "sessions": section_sessions, "auth": lambda _: section_auth(), "portal": section_portal,
+         "hostile": section_hostile}[section](args)
         sys.stdout.flush()
     print(f"\n(total {time.monotonic() - started:.0f} s)")
 

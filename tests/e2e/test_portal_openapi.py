@@ -27,4 +27,6 @@ def test_schemathesis_finds_no_server_error_and_no_violation(service_urls):
          "--max-examples", "25", "--seed", "20261123", "--request-timeout", "30", "--no-color"],
         capture_output=True, text=True, timeout=900,
     )
-    assert result.returncode == 0, result.stdout[-6000:] + result.stderr[-2000:]
+    failures = result.stdout.find("FAILURES")
+    report = result.stdout[failures:failures + 8000] if failures >= 0 else result.stdout[-6000:]
+    assert result.returncode == 0, report + result.stderr[-2000:]

@@ -47,6 +47,7 @@ public enum ServiceApplication {
         clients: Clients,
         migrations: [Migration],
         services: [any Service] = [],
+        connectionWatch: ConnectionWatch? = nil,
         extraStartup: (@Sendable () async throws -> Void)? = nil
     ) -> some ApplicationProtocol where Responder.Context: InitializableFromSource<ApplicationRequestContextSource> {
         let logger = runtime.logger
@@ -60,7 +61,7 @@ public enum ServiceApplication {
             responder: responder,
             server: .http1(
                 configuration: .init(
-                    additionalChannelHandlers: [HeaderTimeoutHandler(timeout: headerTimeout)],
+                    additionalChannelHandlers: [HeaderTimeoutHandler(timeout: headerTimeout)] + (connectionWatch.map { [$0.makeHandler()] } ?? []),
                     idleTimeout: TimeAmount(settings.idleTimeout)
                 )
             ),

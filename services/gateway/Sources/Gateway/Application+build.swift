@@ -17,6 +17,7 @@ public func buildApplication(config: GatewayConfig, runtime: ServiceRuntime) asy
         logger: runtime.logger
     )
     let cancellations = CancellationRegistry(redis: clients.redis, logger: runtime.logger)
+    let connections = ConnectionWatch()
     let publicURL = config.publicURL
     let baseURL: @Sendable (Request) -> String = { request in
         if let publicURL { return publicURL.hasSuffix("/") ? String(publicURL.dropLast()) : publicURL }
@@ -75,6 +76,7 @@ public func buildApplication(config: GatewayConfig, runtime: ServiceRuntime) asy
         originPolicy: OriginPolicy(allowed: config.allowedOrigins),
         audit: audit,
         clientAddress: config.settings.clientAddress,
+        connections: connections,
         maxBodyBytes: config.settings.maxBodyBytes,
         resourceMetadataURL: { "\(baseURL($0))/.well-known/oauth-protected-resource" },
         logger: runtime.logger
@@ -86,6 +88,7 @@ public func buildApplication(config: GatewayConfig, runtime: ServiceRuntime) asy
         runtime: runtime,
         clients: clients,
         migrations: GatewayMigrations.all,
-        services: [keyCache, cancellations, upstreams] + (publisher.map { [$0] } ?? [])
+        services: [keyCache, cancellations, upstreams] + (publisher.map { [$0] } ?? []),
+        connectionWatch: connections
     )
 }

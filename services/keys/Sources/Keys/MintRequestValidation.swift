@@ -10,10 +10,11 @@ enum MintRequestValidation {
         guard isName(request.name) else {
             throw .invalidRequest("name must be 1 to 64 characters of letters, digits, '.', '_' or '-', and not only dots")
         }
-        if let description = request.description, description.count > 1024 {
+        // Lengths count Unicode scalars, as JSON Schema's maxLength does (not grapheme clusters).
+        if let description = request.description, description.unicodeScalars.count > 1024 {
             throw .invalidRequest("description must be at most 1024 characters")
         }
-        if let createdBy = request.createdBy, createdBy.count > 256 || createdBy.contains(where: \.isNewline) {
+        if let createdBy = request.createdBy, createdBy.unicodeScalars.count > 256 || createdBy.contains(where: \.isNewline) {
             throw .invalidRequest("created_by must be one line of at most 256 characters")
         }
         if let expiresAt = request.expiresAt, expiresAt <= now {

@@ -22,6 +22,7 @@ struct MCPEndpoint: Sendable {
     let originPolicy: OriginPolicy
     let audit: AuditRecorder
     let clientAddress: ClientAddress
+    let connections: ConnectionWatch
     let maxBodyBytes: Int
     let resourceMetadataURL: @Sendable (Request) -> String
     let logger: Logger
@@ -148,7 +149,7 @@ struct MCPEndpoint: Sendable {
             let outcome: Result<String, JSONRPCError>
             do {
                 outcome = .success(
-                    try await Self.untilDisconnect(watched) {
+                    try await Self.untilDisconnect(watched, connections) {
                         if let cancelKey {
                             try await cancellations.run(key: cancelKey) { try await dispatcher.dispatch(message, era: era, context: context) }
                         } else {
@@ -218,15 +219,17 @@ struct MCPEndpoint: Sendable {
         )
     }
 
-    /// Runs `operation`, cancelling it when `channel` closes (checked every 200 ms; a
-    /// callback on the channel's close future would pile up one closure per request on a
+    /// Runs `operation`, cancelling it when the client closes `channel` (checked every 200 ms:
+    /// a callback on the channel's close future would pile up one closure per request on a
     /// keep-alive connection). Without a channel it just runs.
-    static func untilDisconnect<T: Sendable>(_ channel: (any Channel)?, _ operation: @escaping @Sendable () async throws -> T) async throws -> T {
+    static func untilDisconnect<T: Sendable>(
+        _ channel: (any Channel)?, _ connections: ConnectionWatch, _ operation: @escaping @Sendable () async throws -> T
+    ) async throws -> T {
         guard let channel else { return try await operation() }
         return try await withThrowingTaskGroup(of: T?.self) { group in
             group.addTask { try await operation() }
             group.addTask {
-                while channel.isActive {
+                while !connections.isClosed(channel) {
                     try await Task.sleep(for: .milliseconds(200))
                 }
                 return nil
