@@ -80,6 +80,14 @@ def test_secrets_are_redacted_in_arguments_results_and_headers(service_urls):
     assert payload["request_headers"]["x-upstream-token"] == ["[redacted]"]
     assert "[redacted]" in json.dumps(payload["response_result"])
 
+    # A tool error whose text is JSON: the error message column is redacted too, and so is
+    # the error data of a JSON-RPC error.
+    leaky = json.dumps({"password": "pw-in-error", "detail": "x"})
+    assert call(service_urls, key, "error", {"message": leaky, "as_tool": True}).status_code == 200
+    [failed] = wait_rows(service_urls, 1, user=subject_of(key), tool="error")
+    stored = portal(service_urls, f"portal/audit/events/{failed['id']}")
+    assert failed["success"] is False and "pw-in-error" not in stored.text and "[redacted]" in stored.json()["error_message"]
+
 
 # 2. A flood of made-up keys --------------------------------------------------------------------
 

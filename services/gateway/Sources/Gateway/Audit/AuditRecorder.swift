@@ -48,14 +48,20 @@ struct AuditRecorder: Sendable {
         switch outcome {
         case .success(let raw):
             responseChars = raw.count
-            let result = try? JSONParser.parse(raw)
-            contentBlocks = result?["content"]?.arrayValue?.count
-            if result?["isError"]?.boolValue == true {
-                success = false
-                errorCategory = result?["structuredContent"]?["category"]?.stringValue ?? "tool"
-                errorMessage = result?["content"]?.arrayValue?.first?["text"]?.stringValue.map { String($0.prefix(1024)) }
+            // One parse serves the summary columns and the stored (redacted) result; the error
+            // message is read from the redacted value, so a JSON text block cannot leak into it.
+            if let result = try? JSONParser.parse(raw) {
+                let (redacted, changed) = result.redactingTracked(redactor.names)
+                contentBlocks = result["content"]?.arrayValue?.count
+                if result["isError"]?.boolValue == true {
+                    success = false
+                    errorCategory = result["structuredContent"]?["category"]?.stringValue ?? "tool"
+                    errorMessage = redacted["content"]?.arrayValue?.first?["text"]?.stringValue.map { String($0.prefix(1024)) }
+                }
+                responseResult = changed ? redacted.jsonString : raw
+            } else {
+                responseResult = JSONValue.string(raw).jsonString
             }
-            responseResult = redactor.redactJSONText(raw)
         case .failure(let error):
             success = false
             errorMessage = String(error.message.prefix(1024))

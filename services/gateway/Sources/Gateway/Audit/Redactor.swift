@@ -22,14 +22,6 @@ struct Redactor: Sendable {
         value.redacting(names)
     }
 
-    /// A JSON text with its secrets hidden; unchanged text keeps its exact bytes. Text that is
-    /// not JSON is kept only as a JSON string (never raw), so nothing unparsed is stored as is.
-    func redactJSONText(_ text: String) -> String {
-        guard let value = try? JSONParser.parse(text) else { return JSONValue.string(text).jsonString }
-        let (redacted, changed) = value.redactingTracked(names)
-        return changed ? redacted.jsonString : text
-    }
-
     /// Headers as `{name: [values]}`, credentials and sensitive names redacted, each value at
     /// most `maximumHeaderValueBytes` and the whole at most `budget` bytes: headers past the
     /// budget are left out and counted under `"(truncated)"`.
