@@ -96,11 +96,16 @@ struct MCPEndpoint: Sendable {
         let headerPairs = request.headers.map { ($0.name.canonicalName, $0.value) }
         let progressToken = message.params["_meta"]?["progressToken"]
         let toolName = message.method == "tools/call" ? message.params["name"]?.stringValue : nil
-        // SSE only when there is something to stream (progress), or when the client takes
-        // nothing else; otherwise JSON. Either way the connection stays open for the next request.
-        let streams = accepted.eventStream && (!accepted.json || (toolName != nil && progressToken != nil))
+        // SSE only when there is something to stream, or when the client takes nothing else;
+        // otherwise JSON. Either way the connection stays open for the next request. Something
+        // to stream: progress; or, in a 2025 session, a long call that the client may cancel
+        // with notifications/cancelled, after which it must get no answer at all (a stream can
+        // end without one; a JSON answer cannot).
+        let longRunning = toolName.map(dispatcher.isLongRunning) ?? false
+        let cancellableBySession = longRunning && !era.isModern
+        let streams = accepted.eventStream && (!accepted.json || (toolName != nil && (progressToken != nil || cancellableBySession)))
         // A long call is cancelled when its client goes away (the 2026-07-28 way to cancel).
-        let watched = toolName.map(dispatcher.isLongRunning) ?? false ? context.channel : nil
+        let watched = longRunning ? context.channel : nil
 
         // initialize: dispatch, then open the session the answer names.
         if message.method == "initialize", case .handshake = era {
