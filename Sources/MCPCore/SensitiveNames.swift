@@ -9,9 +9,11 @@ public struct SensitiveNames: Sendable, Equatable {
 
     /// Normalised words, never empty.
     public let words: [String]
+    private let wordBytes: [[UInt8]]
 
     public init(words: [String] = Self.defaultWords) {
         self.words = Array(Set(words.map(Self.normalize).filter { !$0.isEmpty })).sorted()
+        self.wordBytes = self.words.map { Array($0.utf8) }
     }
 
     /// Lowercase, without `_`, `-` and `.`.
@@ -19,9 +21,38 @@ public struct SensitiveNames: Sendable, Equatable {
         String(String.UnicodeScalarView(name.lowercased().unicodeScalars.filter { $0 != "_" && $0 != "-" && $0 != "." }))
     }
 
+    /// Whether `name` holds a word. Runs on every member name the gateway captures (a body
+    /// can hold 100,000 of them), so it works on UTF-8 bytes: ASCII letters folded to lower
+    /// case, `_`, `-` and `.` skipped, in a stack buffer for ordinary names. Words are ASCII
+    /// in practice; a non-ASCII word still matches byte for byte.
     public func matches(_ name: String) -> Bool {
-        let normalized = Self.normalize(name)
-        return words.contains { normalized.contains($0) }
+        var name = name
+        return name.withUTF8 { raw in
+            withUnsafeTemporaryAllocation(of: UInt8.self, capacity: raw.count) { buffer in
+                var count = 0
+                for byte in raw where byte != 0x5F && byte != 0x2D && byte != 0x2E {
+                    buffer[count] = byte >= 0x41 && byte <= 0x5A ? byte + 0x20 : byte
+                    count += 1
+                }
+                let normalized = UnsafeBufferPointer(rebasing: buffer[..<count])
+                return wordBytes.contains { Self.contains(normalized, $0) }
+            }
+        }
+    }
+
+    private static func contains(_ haystack: UnsafeBufferPointer<UInt8>, _ needle: [UInt8]) -> Bool {
+        guard !needle.isEmpty, needle.count <= haystack.count else { return needle.isEmpty }
+        let first = needle[0]
+        var start = 0
+        while start + needle.count <= haystack.count {
+            if haystack[start] == first {
+                var offset = 1
+                while offset < needle.count, haystack[start + offset] == needle[offset] { offset += 1 }
+                if offset == needle.count { return true }
+            }
+            start += 1
+        }
+        return false
     }
 }
 
