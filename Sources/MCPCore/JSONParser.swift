@@ -40,11 +40,20 @@ public struct JSONParser {
     /// The top-level members of a JSON object as their exact source bytes, in order.
     /// The whole text is validated first.
     public static func rawMembers(of bytes: [UInt8], maximumDepth: Int = defaultMaximumDepth) throws(JSONParseError) -> [(key: String, raw: ArraySlice<UInt8>)] {
+        try members(of: bytes, maximumDepth: maximumDepth).map { ($0.key, $0.raw) }
+    }
+
+    /// The top-level members of a JSON object, each with its exact source bytes and its parsed
+    /// value, from one pass: a caller that needs both (a JSON-RPC message: its `params` value
+    /// and raw bytes) does not parse the text twice.
+    public static func members(
+        of bytes: [UInt8], maximumDepth: Int = defaultMaximumDepth
+    ) throws(JSONParseError) -> [(key: String, raw: ArraySlice<UInt8>, value: JSONValue)] {
         var parser = JSONParser(bytes, maximumDepth: maximumDepth)
         parser.skipWhitespace()
         guard parser.peek == UInt8(ascii: "{") else { throw parser.error("expected a JSON object") }
         parser.index += 1
-        var members: [(key: String, raw: ArraySlice<UInt8>)] = []
+        var members: [(key: String, raw: ArraySlice<UInt8>, value: JSONValue)] = []
         parser.skipWhitespace()
         if parser.peek == UInt8(ascii: "}") {
             parser.index += 1
@@ -56,8 +65,8 @@ public struct JSONParser {
                 try parser.expect(UInt8(ascii: ":"))
                 parser.skipWhitespace()
                 let start = parser.index
-                _ = try parser.parseValue(depth: 1)
-                members.append((key, bytes[start..<parser.index]))
+                let value = try parser.parseValue(depth: 1)
+                members.append((key, bytes[start..<parser.index], value))
                 parser.skipWhitespace()
                 if parser.peek == UInt8(ascii: ",") {
                     parser.index += 1
@@ -124,7 +133,7 @@ public struct JSONParser {
         }
         // Duplicate keys are found by hashing, so an object of n keys costs O(n), not O(n²):
         // a repeated key's earlier slot is marked dead and dropped once at the end.
-        var positions: [String: Int] = [:]
+        var positions = KeyTable()
         var dead: [Int] = []
         while true {
             skipWhitespace()
@@ -134,7 +143,7 @@ public struct JSONParser {
             try expect(UInt8(ascii: ":"))
             skipWhitespace()
             let value = try parseValue(depth: depth + 1)
-            if let existing = positions.updateValue(members.count, forKey: key) {
+            if let existing = positions.insert(key, at: members.count, in: members) {
                 dead.append(existing)
             }
             members.append((key, value))
@@ -280,5 +289,66 @@ public struct JSONParser {
             index += 1
         }
         return value
+    }
+}
+
+/// The member positions of one object being parsed, by key, for finding repeated keys.
+///
+/// Written by hand instead of `[String: Int]` because the dictionary rehashed every key each
+/// time it grew: on a body of 100,000 keys that was a fifth of the parse. Here each key is
+/// hashed once (Swift's seeded SipHash, so crafted collisions cannot make it quadratic) and
+/// the hash is kept; growing moves integers. Up to 8 members a linear scan is cheaper. The
+/// table holds only the latest member of each key.
+struct KeyTable {
+    private var hashes: [Int] = []
+    /// Open addressing: an index into `hashes`, or -1.
+    private var slots: [Int32] = []
+
+    /// Records `key` at member `index`; returns the earlier member index of the same key.
+    mutating func insert(_ key: String, at index: Int, in members: [(String, JSONValue)]) -> Int? {
+        let hash = key.hashValue
+        hashes.append(hash)
+        if slots.isEmpty {
+            if hashes.count <= 8 {
+                // The latest earlier member with this key (an older one was already replaced).
+                for earlier in stride(from: index - 1, through: 0, by: -1) where hashes[earlier] == hash && members[earlier].0 == key {
+                    return earlier
+                }
+                return nil
+            }
+            // The object outgrew the linear scan: a table of the live members so far.
+            let live = (0..<index).filter { member in
+                !((member + 1)..<index).contains { later in hashes[later] == hashes[member] && members[later].0 == members[member].0 }
+            }
+            rebuild(capacity: 64, live: live)
+        } else if hashes.count * 2 > slots.count {
+            rebuild(capacity: slots.count * 2, live: slots.filter { $0 >= 0 }.map(Int.init))
+        }
+        let mask = slots.count - 1
+        var slot = hash & mask
+        while true {
+            let occupant = Int(slots[slot])
+            if occupant < 0 {
+                slots[slot] = Int32(index)
+                return nil
+            }
+            if hashes[occupant] == hash, members[occupant].0 == key {
+                slots[slot] = Int32(index)
+                return occupant
+            }
+            slot = (slot + 1) & mask
+        }
+    }
+
+    private mutating func rebuild(capacity: Int, live: [Int]) {
+        var size = 16
+        while size < capacity { size *= 2 }
+        slots = Array(repeating: -1, count: size)
+        let mask = size - 1
+        for member in live {
+            var slot = hashes[member] & mask
+            while slots[slot] >= 0 { slot = (slot + 1) & mask }
+            slots[slot] = Int32(member)
+        }
     }
 }

@@ -128,21 +128,22 @@ public struct JSONRPCMessage: Sendable {
     /// Parses one message. Throws a JSON-RPC error naming the problem; `id` is returned with
     /// the error when it could be read, so the error answer can carry it.
     public static func parse(_ body: [UInt8]) throws(MessageParseFailure) -> JSONRPCMessage {
-        let members: [(key: String, raw: ArraySlice<UInt8>)]
+        // One pass: each member's raw bytes and its value (the body is read once).
+        let members: [(key: String, raw: ArraySlice<UInt8>, value: JSONValue)]
         do {
             let first = body.first { $0 != 0x20 && $0 != 0x0A && $0 != 0x0D && $0 != 0x09 }
             if first == UInt8(ascii: "[") {
                 _ = try JSONParser.parse(body)
                 throw MessageParseFailure(error: .invalidRequest("batch requests are not supported"), id: nil)
             }
-            members = try JSONParser.rawMembers(of: body)
+            members = try JSONParser.members(of: body)
         } catch let failure as MessageParseFailure {
             throw failure
         } catch {
             throw MessageParseFailure(error: .parseError("invalid JSON: \(error)"), id: nil)
         }
         func member(_ key: String) -> ArraySlice<UInt8>? { members.last { $0.key == key }?.raw }
-        func value(_ key: String) -> JSONValue? { member(key).flatMap { try? JSONParser.parse(Array($0)) } }
+        func value(_ key: String) -> JSONValue? { members.last { $0.key == key }?.value }
 
         let idValue = value("id")
         let id = idValue.flatMap(JSONRPCID.init)
@@ -162,7 +163,7 @@ public struct JSONRPCMessage: Sendable {
             throw MessageParseFailure(error: .invalidRequest("method must be a non-empty string"), id: id)
         }
         let rawParams = member("params")
-        let params = rawParams.flatMap { try? JSONParser.parse(Array($0)) } ?? .object([])
+        let params = value("params") ?? .object([])
         guard case .object = params else {
             throw MessageParseFailure(error: .invalidParams("params must be an object"), id: id)
         }

@@ -87,6 +87,26 @@ import Testing
         #expect(members.map(\.1) == (990..<1000).map { .number("\($0)") })
     }
 
+    @Test func duplicatesAgreeWithANaiveReferenceAtEverySize() throws {
+        // Objects from 1 to 300 members over small key alphabets, so duplicates cross the switch
+        // from the linear scan to the table and every table growth.
+        var seed: UInt64 = 42
+        for size in 1...300 {
+            let alphabet = 1 + size % 40
+            var keys: [String] = []
+            for _ in 0..<size {
+                seed = seed &* 6364136223846793005 &+ 1442695040888963407
+                keys.append("k\(Int(seed >> 33) % alphabet)")
+            }
+            let text = "{" + keys.enumerated().map { "\"\($0.element)\":\($0.offset)" }.joined(separator: ",") + "}"
+            // Reference: each key once, at the position of its last occurrence, with its last value.
+            let expected = keys.enumerated().filter { index, key in !keys[(index + 1)...].contains(key) }.map { ($0.element, JSONValue.number("\($0.offset)")) }
+            let parsed = try #require(try JSONParser.parse(text).objectValue)
+            #expect(parsed.map(\.0) == expected.map(\.0), "size \(size)")
+            #expect(parsed.map(\.1) == expected.map(\.1), "size \(size)")
+        }
+    }
+
     @Test func compactJSONHoldsNoLineBreak() throws {
         let hostile = "{\"a\":\n{\"jsonrpc\":\"2.0\",\"id\":9,\"method\":\"tools/call\"}\r\n,\"b\":\"x\\ny \u{2028} \u{2029} é\" ,\t\"c\": [1.0 , 2e3]}"
         let compact = JSONCompactor.compact(hostile)
