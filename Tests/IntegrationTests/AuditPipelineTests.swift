@@ -13,7 +13,11 @@ import TollgateRedis
 
 /// The audit service's ingest: a real redis-server of its own, the test database, the real app.
 // A hung dependency fails the suite instead of stalling the whole CI run.
-@Suite(.timeLimit(.minutes(3))) struct AuditPipelineTests {
+// Serialized: two tests drop partitions (ACCESS EXCLUSIVE on the parent tables), which waits
+// behind the export test's long read of 100,000 rows, and every audit service starting
+// meanwhile queues behind that drop: a 42 s stall in one CI rehearsal made four start-ups miss
+// their 30 s readiness window.
+@Suite(.serialized, .timeLimit(.minutes(3))) struct AuditPipelineTests {
     static let token = "integration-test-internal-token"
 
     struct Harness {
