@@ -81,7 +81,7 @@ def gateway(name, **env):
     settings = {
         "TOLLGATE_GATEWAY_PORT": str(port), "TOLLGATE_GATEWAY_ALLOW_ANONYMOUS": "true", "TOLLGATE_GATEWAY_AUDIT": "false",
         "TOLLGATE_GATEWAY_RATE_LIMIT": "0", "TOLLGATE_DRAIN_PERIOD": "0s", "TOLLGATE_ACCESS_LOG": "false",
-        "TOLLGATE_LOG_LEVEL": "warning", "TOLLGATE_GATEWAY_AUDIT_SPOOL": os.path.join(LOGS, f"{name}.spool"),
+        "TOLLGATE_LOG_LEVEL": os.environ.get("BENCH_LOG_LEVEL", "warning"), "TOLLGATE_GATEWAY_AUDIT_SPOOL": os.path.join(LOGS, f"{name}.spool"),
     }
     settings.update(env)
     process = Process(name, [os.path.join(BIN, "gateway")], settings, ready=f"http://127.0.0.1:{port}/readyz")

@@ -85,6 +85,23 @@ import TollgateCore
         #expect(browser.html && browser.json)
         #expect(!AcceptedTypes("text/plain").json && !AcceptedTypes("text/plain").eventStream)
         #expect(AcceptedTypes(nil).json)
+        let spaced = AcceptedTypes("  Application/JSON ; q=1 ,\tTEXT/Event-Stream;q=0.5 ")
+        #expect(spaced.json && spaced.eventStream && !spaced.html)
+        let blank = AcceptedTypes(" , ")
+        #expect(blank.json && blank.eventStream)
+        let onlyStream = AcceptedTypes("text/event-stream")
+        #expect(onlyStream.eventStream && !onlyStream.json)
+        #expect(!AcceptedTypes("application/jsonx").json && !AcceptedTypes("text/event-streams").eventStream)
+        #expect(AcceptedTypes("text/*").eventStream && AcceptedTypes("application/*").json)
+    }
+
+    @Test func mcpNameHeaderEncodingRoundTrips() {
+        for name in ["echo", "time__get_current_time", "écho", " padded ", "=?base64?trick?=", "line\nbreak", "note://x/y?z=1"] {
+            let encoded = MCPHeaderValue.encode(name)
+            #expect(encoded.utf8.allSatisfy { (0x20...0x7E).contains($0) })
+            #expect(MCPHeaderValue.decode(encoded) == name)
+        }
+        #expect(MCPHeaderValue.encode("echo") == "echo")
     }
 
     @Test func mcpNameHeaderDecoding() {

@@ -95,7 +95,9 @@ async def test_upstream_tools_are_prefixed_and_filtered(federated_gateway, mode)
 @pytest.mark.parametrize("prefix", ["py", "pyio"])
 async def test_arguments_and_results_pass_through_unchanged(federated_gateway, mode, prefix):
     _, url = federated_gateway
-    extras = {"float": 1.0, "int": 1, "big": "é" * 200_000, "list": [0.5, None, True], "data": "data:text/plain;base64,aGk="}
+    # 100,000 "é": a 2026-07-28 upstream escapes each as \u00e9, 7 bytes once inside the
+    # text block, and the SDK client refuses SSE events over 1 MiB (a legacy client gets SSE).
+    extras = {"float": 1.0, "int": 1, "big": "é" * 100_000, "list": [0.5, None, True], "data": "data:text/plain;base64,aGk="}
     async with connect(mode, url=url) as client:
         result = await client.call_tool(f"{prefix}__echo", {"message": "through", "extras": extras})
         assert not result.is_error
@@ -337,7 +339,38 @@ def test_a_stateless_upstream_sees_one_request_per_call(spawn, markers):
             assert f"s{index}" in answer["result"]["content"][0]["text"]
         calls = log.read_text().splitlines()[len(before):]
         assert calls == ["tools/call"] * 5, calls
-        assert before.count("initialize") == 1
+        # The upstream offers 2026-07-28: one probe, no handshake, and every call carries the
+        # revision's headers.
+        assert before.count("server/discover") == 1 and "initialize" not in before, before
+        headers = [json.loads(line) for line in (markers / "headers.log").read_text().splitlines()]
+        for entry in headers[-5:]:
+            assert entry == {"method": "tools/call", "mcp-protocol-version": "2026-07-28", "mcp-method": "tools/call",
+                             "mcp-name": "echo", "mcp-session-id": None}, entry
+    finally:
+        process.kill()
+        process.wait()
+
+
+def test_a_2025_only_upstream_is_called_with_a_session(spawn, markers):
+    # The upstream refuses server/discover as a 2025 server does: the gateway initializes,
+    # keeps the session, and calls in 2025-11-25 (no initialize per call).
+    process, port = start_upstream(markers, UPSTREAM_LEGACY="1")
+    try:
+        upstreams = [{"name": "old", "transport": "http", "url": f"http://127.0.0.1:{port}/mcp"}]
+        gateway = spawn("gateway", TOLLGATE_GATEWAY_UPSTREAMS=json.dumps(upstreams), TOLLGATE_DRAIN_PERIOD="0s", TOLLGATE_GATEWAY_UPSTREAM_REFRESH="1h")
+        gateway.wait_ready()
+        url = f"{gateway.url}/mcp"
+        wait_for_tools(url, {"old__echo"})
+        for index in range(3):
+            answer = modern_call(url, os.environ["TOLLGATE_DEV_API_KEY"], "old__echo", {"message": f"o{index}"}).json()
+            assert f"o{index}" in answer["result"]["content"][0]["text"], answer
+        methods = (markers / "requests.log").read_text().splitlines()
+        assert methods.count("server/discover") == 1 and methods.count("initialize") == 1, methods
+        assert methods.count("tools/call") == 3
+        headers = [json.loads(line) for line in (markers / "headers.log").read_text().splitlines()]
+        calls = [entry for entry in headers if entry["method"] == "tools/call"]
+        assert all(entry["mcp-protocol-version"] == "2025-11-25" and entry["mcp-session-id"] for entry in calls), calls
+        assert len({entry["mcp-session-id"] for entry in calls}) == 1
     finally:
         process.kill()
         process.wait()

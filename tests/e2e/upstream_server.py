@@ -78,33 +78,66 @@ def named_note(name: str) -> str:
     return f"note for {name}"
 
 
+async def read_body(receive):
+    """The whole body of an ASGI HTTP request."""
+    chunks = []
+    while True:
+        message = await receive()
+        chunks.append(message.get("body", b""))
+        if not message.get("more_body"):
+            return b"".join(chunks)
+
+
+def replaying(body, receive):
+    """An ASGI `receive` that hands the already-read body to the app, then defers to `receive`."""
+    replayed = False
+
+    async def replay():
+        nonlocal replayed
+        if replayed:
+            return await receive()
+        replayed = True
+        return {"type": "http.request", "body": body, "more_body": False}
+    return replay
+
+
 def counting(app, log_path):
     """ASGI middleware: appends the JSON-RPC method of every POST to `log_path` (one line each)."""
     async def wrapped(scope, receive, send):
         if scope["type"] != "http" or scope["method"] != "POST":
             return await app(scope, receive, send)
-        chunks = []
-        while True:
-            message = await receive()
-            chunks.append(message.get("body", b""))
-            if not message.get("more_body"):
-                break
-        body = b"".join(chunks)
+        body = await read_body(receive)
         try:
             method = json.loads(body).get("method", "(response)")
         except ValueError:
             method = "(invalid)"
         with open(log_path, "a") as log:
             log.write(method + "\n")
-        replayed = False
+        headers = {name.decode().lower(): value.decode() for name, value in scope["headers"]}
+        with open(os.path.join(os.path.dirname(log_path), "headers.log"), "a") as log:
+            log.write(json.dumps({"method": method, **{k: headers.get(k) for k in ("mcp-protocol-version", "mcp-method", "mcp-name", "mcp-session-id")}}) + "\n")
+        return await app(scope, replaying(body, receive), send)
+    return wrapped
 
-        async def replay():
-            nonlocal replayed
-            if replayed:
-                return await receive()
-            replayed = True
-            return {"type": "http.request", "body": body, "more_body": False}
-        return await app(scope, replay, send)
+
+def legacy_only(app):
+    """ASGI middleware: refuses protocol 2026-07-28 the way a 2025-only server does (400, an
+    error without the request's id), so the gateway must fall back to initialize."""
+    async def wrapped(scope, receive, send):
+        if scope["type"] != "http" or scope["method"] != "POST":
+            return await app(scope, receive, send)
+        body = await read_body(receive)
+        try:
+            parsed = json.loads(body)
+        except ValueError:
+            parsed = {}
+        meta = (parsed.get("params") or {}).get("_meta") or {}
+        if parsed.get("method") == "server/discover" or "io.modelcontextprotocol/protocolVersion" in meta:
+            answer = json.dumps({"jsonrpc": "2.0", "id": "server-error", "error": {"code": -32600, "message": "Bad Request: Missing session ID"}}).encode()
+            await send({"type": "http.response.start", "status": 400, "headers": [(b"content-type", b"application/json")]})
+            await send({"type": "http.response.body", "body": answer})
+            return
+        return await app(scope, replaying(body, receive), send)
     return wrapped
 
 
@@ -115,8 +148,11 @@ if __name__ == "__main__":
         import uvicorn
 
         # UPSTREAM_STATELESS=1: no sessions; UPSTREAM_KEEPALIVE=<s>: close idle connections after
-        # that long; UPSTREAM_MARKERS: also log each request's method to requests.log there.
+        # that long; UPSTREAM_MARKERS: also log each request's method to requests.log there (and
+        # its MCP headers to headers.log); UPSTREAM_LEGACY=1: refuse 2026-07-28 like a 2025 server.
         app = server.streamable_http_app(stateless_http=os.environ.get("UPSTREAM_STATELESS") == "1")
+        if os.environ.get("UPSTREAM_LEGACY") == "1":
+            app = legacy_only(app)
         if os.environ.get("UPSTREAM_MARKERS"):
             app = counting(app, os.path.join(os.environ["UPSTREAM_MARKERS"], "requests.log"))
         uvicorn.run(app, host="127.0.0.1", port=int(sys.argv[2]), log_level="error",

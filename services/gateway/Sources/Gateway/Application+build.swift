@@ -24,8 +24,13 @@ public func buildApplication(config: GatewayConfig, runtime: ServiceRuntime) asy
         return "http://\(request.head.authority ?? "localhost")"
     }
 
-    // Upstreams get their own pooled client: an unreachable upstream must fail fast.
-    let upstreamHTTP = HTTPClient(eventLoopGroupProvider: .singleton, configuration: .failFast)
+    // Upstreams get their own pooled client: an unreachable upstream must fail fast. Each
+    // request carries its upstream's deadline until the answer starts; a body that stalls
+    // after that is cut off by the read timeout (the longest upstream timeout).
+    var upstreamHTTPConfiguration = HTTPClient.Configuration.failFast
+    let longestTimeout = config.upstreams.map(\.timeout).max() ?? .seconds(30)
+    upstreamHTTPConfiguration.timeout.read = .nanoseconds(longestTimeout.nanoseconds)
+    let upstreamHTTP = HTTPClient(eventLoopGroupProvider: .singleton, configuration: upstreamHTTPConfiguration)
     let upstreams = UpstreamCatalog(
         upstreams: config.upstreams.map { settings in
             switch settings.transport {
@@ -37,7 +42,7 @@ public func buildApplication(config: GatewayConfig, runtime: ServiceRuntime) asy
             case .stdio(let command, let arguments, let environment):
                 UpstreamCatalog.Upstream(
                     settings: settings,
-                    connection: StdioUpstream(name: settings.name, command: command, arguments: arguments, environment: environment, logger: runtime.logger)
+                    connection: StdioUpstream(name: settings.name, command: command, arguments: arguments, environment: environment, timeout: settings.timeout, logger: runtime.logger)
                 )
             }
         },

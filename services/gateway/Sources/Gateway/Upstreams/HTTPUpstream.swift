@@ -8,22 +8,31 @@ import SharedProto
 import Synchronization
 
 /// An upstream reached over Streamable HTTP with AsyncHTTPClient (pooled connections).
-/// It speaks the 2025-11-25 handshake, which every Streamable HTTP server understands,
-/// keeps the upstream's session id, and re-initializes once when the upstream forgets it.
-/// An upstream that answers `initialize` without a session id is stateless: it is called
+///
+/// The first request probes with `server/discover`: an upstream that offers 2026-07-28 is
+/// spoken to in that revision, statelessly (every request carries its version in `_meta`
+/// and the `MCP-Protocol-Version`, `Mcp-Method` and `Mcp-Name` headers). Otherwise the
+/// 2025-11-25 handshake: the upstream's session id is kept and a new session started once
+/// when the upstream forgets it (404); an upstream that gives no session id is called
 /// without initializing again. A request that fails because the upstream had already closed
 /// the pooled connection is sent once more on a new one. Answers may be JSON or SSE; SSE
 /// notifications are forwarded as they arrive.
 final class HTTPUpstream: UpstreamConnection {
-    /// What is known about the upstream's session.
+    /// What is known about the upstream's protocol and session.
     private enum Session: Equatable {
         case unknown
-        /// Initialized; the upstream gave no session id.
+        /// 2026-07-28: no session, the revision in every request.
+        case modern
+        /// 2025-11-25, initialized; the upstream gave no session id.
         case stateless
+        /// 2025-11-25 with the upstream's session id.
         case active(String)
 
         var id: String? { if case .active(let id) = self { id } else { nil } }
     }
+
+    static let modernVersion = "2026-07-28"
+    static let handshakeVersion = "2025-11-25"
 
     private let name: String
     private let url: String
@@ -34,6 +43,12 @@ final class HTTPUpstream: UpstreamConnection {
     private let session = Mutex<Session>(.unknown)
     private let nextID = Atomic<Int>(1)
     static let maximumResponseBytes = 64 * 1024 * 1024
+    /// The `_meta` members every 2026-07-28 request carries.
+    private static let modernMeta = [
+        #""io.modelcontextprotocol/protocolVersion":"\#(modernVersion)""#,
+        #""io.modelcontextprotocol/clientCapabilities":{}"#,
+        #""io.modelcontextprotocol/clientInfo":{"name":"tollgate","version":"\#(TollgateVersion.current)"}"#,
+    ]
 
     init(name: String, url: String, headers: [(String, String)], timeout: Duration, http: HTTPClient, logger: Logger) {
         self.name = name
@@ -44,80 +59,135 @@ final class HTTPUpstream: UpstreamConnection {
         self.logger = logger
     }
 
+    var protocolVersion: String? {
+        switch session.withLock({ $0 }) {
+        case .unknown: nil
+        case .modern: Self.modernVersion
+        case .stateless, .active: Self.handshakeVersion
+        }
+    }
+
     func close() async {}
 
-    func request(method: String, params: String, onNotification: @escaping @Sendable (String, String) async -> Void) async throws -> UpstreamAnswer {
-        let sessionID = try await ensureSession()
+    func request(_ request: UpstreamRequest, onNotification: @escaping @Sendable (String, String) async -> Void) async throws -> UpstreamAnswer {
+        let deadline = NIODeadline.now() + .nanoseconds(timeout.nanoseconds)
+        let current = try await ensureSession(deadline: deadline)
         do {
-            return try await send(method: method, params: params, sessionID: sessionID, onNotification: onNotification)
+            return try await send(request, session: current, deadline: deadline, onNotification: onNotification)
         } catch is SessionExpired {
-            // The upstream restarted or expired the session: start a new one, once.
-            session.withLock { if $0.id == sessionID { $0 = .unknown } }
-            let renewed = try await ensureSession()
-            return try await send(method: method, params: params, sessionID: renewed, onNotification: onNotification)
+            // The upstream restarted, expired the session or stopped speaking the revision:
+            // find out again, once.
+            session.withLock { if $0 == current { $0 = .unknown } }
+            let renewed = try await ensureSession(deadline: deadline)
+            return try await send(request, session: renewed, deadline: deadline, onNotification: onNotification)
         }
     }
 
     private struct SessionExpired: Error {}
 
-    private func ensureSession() async throws -> String? {
-        switch session.withLock({ $0 }) {
-        case .active(let id): return id
-        case .stateless: return nil
-        case .unknown: break
+    private func ensureSession(deadline: NIODeadline) async throws -> Session {
+        let known = session.withLock { $0 }
+        guard known == .unknown else { return known }
+        if try await offersModernRevision(deadline: deadline) {
+            session.withLock { $0 = .modern }
+            logger.debug("upstream speaks 2026-07-28", metadata: ["upstream": "\(name)"])
+            return .modern
         }
         let id = nextID.wrappingAdd(1, ordering: .relaxed).oldValue
-        let params = #"{"protocolVersion":"2025-11-25","capabilities":{},"clientInfo":{"name":"tollgate","version":"\#(TollgateVersion.current)"}}"#
+        let params = #"{"protocolVersion":"\#(Self.handshakeVersion)","capabilities":{},"clientInfo":{"name":"tollgate","version":"\#(TollgateVersion.current)"}}"#
         let body = #"{"jsonrpc":"2.0","id":\#(id),"method":"initialize","params":\#(params)}"#
-        let (answer, sessionID) = try await post(body: body, expectedID: .number(String(id)), sessionID: nil, onNotification: { _, _ in })
+        let (answer, sessionID) = try await post(
+            body: body, headers: [], expectedID: .number(String(id)), sessionID: nil, deadline: deadline, onNotification: { _, _ in }
+        )
         if case .error(let error) = answer {
             throw UpstreamFailure(description: "upstream \(name) refused initialize: \(error.message)")
         }
-        _ = try await post(body: #"{"jsonrpc":"2.0","method":"notifications/initialized"}"#, expectedID: nil, sessionID: sessionID, onNotification: { _, _ in })
+        _ = try await post(
+            body: #"{"jsonrpc":"2.0","method":"notifications/initialized"}"#, headers: [], expectedID: nil, sessionID: sessionID,
+            deadline: deadline, onNotification: { _, _ in }
+        )
         // Stateless upstreams answer without a session id: remembered, so they are not
         // initialized again before every call.
-        session.withLock { $0 = sessionID.map(Session.active) ?? .stateless }
-        return sessionID
+        let established = sessionID.map(Session.active) ?? .stateless
+        session.withLock { $0 = established }
+        return established
     }
 
-    private func send(method: String, params: String, sessionID: String?, onNotification: @escaping @Sendable (String, String) async -> Void) async throws -> UpstreamAnswer {
+    /// Asks `server/discover`; true when the upstream lists 2026-07-28. A 2025 server answers
+    /// with an error or an HTTP 4xx (it wants `initialize` first): false. Unreachable: throws.
+    private func offersModernRevision(deadline: NIODeadline) async throws -> Bool {
         let id = nextID.wrappingAdd(1, ordering: .relaxed).oldValue
-        let body = #"{"jsonrpc":"2.0","id":\#(id),"method":\#(JSONValue.string(method).jsonString),"params":\#(params)}"#
+        let probe = UpstreamRequest(method: "server/discover")
+        let body = #"{"jsonrpc":"2.0","id":\#(id),"method":"server/discover","params":\#(probe.paramsJSON(meta: Self.modernMeta))}"#
+        let answer: UpstreamAnswer
         do {
-            return try await post(body: body, expectedID: .number(String(id)), sessionID: sessionID, onNotification: onNotification).0
+            (answer, _) = try await post(
+                body: body, headers: modernHeaders(for: probe), expectedID: .number(String(id)), sessionID: nil, deadline: deadline,
+                onNotification: { _, _ in }
+            )
+        } catch let failure as UpstreamFailure where failure.status != nil {
+            return false
+        }
+        guard case .result(let raw) = answer, let result = try? JSONParser.parse(raw), let versions = result["supportedVersions"]?.arrayValue else {
+            return false
+        }
+        return versions.contains(.string(Self.modernVersion))
+    }
+
+    private func modernHeaders(for request: UpstreamRequest) -> [(String, String)] {
+        var headers = [("MCP-Protocol-Version", Self.modernVersion), ("Mcp-Method", request.method)]
+        if let name = request.name { headers.append(("Mcp-Name", MCPHeaderValue.encode(name))) }
+        return headers
+    }
+
+    private func send(
+        _ request: UpstreamRequest, session: Session, deadline: NIODeadline, onNotification: @escaping @Sendable (String, String) async -> Void
+    ) async throws -> UpstreamAnswer {
+        let id = nextID.wrappingAdd(1, ordering: .relaxed).oldValue
+        let modern = session == .modern
+        let params = modern ? request.paramsJSON(meta: Self.modernMeta) : request.paramsJSON()
+        let body = #"{"jsonrpc":"2.0","id":\#(id),"method":\#(JSONValue.string(request.method).jsonString),"params":\#(params)}"#
+        do {
+            return try await post(
+                body: body, headers: modern ? modernHeaders(for: request) : [], expectedID: .number(String(id)), sessionID: session.id,
+                deadline: deadline, onNotification: onNotification
+            ).0
+        } catch let failure as UpstreamFailure where modern && (failure.status == 400 || failure.status == 404) {
+            // The upstream no longer takes 2026-07-28 (replaced by an older server): probe
+            // again next time; list requests, which change nothing, are retried at once.
+            self.session.withLock { if $0 == .modern { $0 = .unknown } }
+            if request.method.hasSuffix("/list") { throw SessionExpired() }
+            throw failure
         } catch is CancellationError {
-            // Tell the upstream to stop too; best effort, off the cancelled task.
-            let cancel = #"{"jsonrpc":"2.0","method":"notifications/cancelled","params":{"requestId":\#(id),"reason":"cancelled by the client"}}"#
-            Task { _ = try? await self.post(body: cancel, expectedID: nil, sessionID: sessionID, onNotification: { _, _ in }) }
+            // 2026-07-28: the closed connection is the signal. A 2025 session is told.
+            if let sessionID = session.id {
+                let cancel = #"{"jsonrpc":"2.0","method":"notifications/cancelled","params":{"requestId":\#(id),"reason":"cancelled by the client"}}"#
+                let deadline = NIODeadline.now() + .seconds(5)
+                Task { _ = try? await self.post(body: cancel, headers: [], expectedID: nil, sessionID: sessionID, deadline: deadline, onNotification: { _, _ in }) }
+            }
             throw CancellationError()
         }
     }
 
     /// POSTs one message and reads the answer (JSON or SSE) until the response to `expectedID`.
     private func post(
-        body: String, expectedID: JSONRPCID?, sessionID: String?, onNotification: @escaping @Sendable (String, String) async -> Void
+        body: String, headers extra: [(String, String)], expectedID: JSONRPCID?, sessionID: String?, deadline: NIODeadline,
+        onNotification: @escaping @Sendable (String, String) async -> Void
     ) async throws -> (UpstreamAnswer, String?) {
         var request = HTTPClientRequest(url: url)
         request.method = .POST
+        request.headers.reserveCapacity(4 + headers.count + extra.count)
         request.headers.add(name: "Content-Type", value: "application/json")
         request.headers.add(name: "Accept", value: "application/json, text/event-stream")
         for (header, value) in headers { request.headers.add(name: header, value: value) }
+        for (header, value) in extra { request.headers.add(name: header, value: value) }
         if let sessionID {
             request.headers.add(name: "Mcp-Session-Id", value: sessionID)
-            request.headers.add(name: "MCP-Protocol-Version", value: "2025-11-25")
+            request.headers.add(name: "MCP-Protocol-Version", value: Self.handshakeVersion)
         }
         request.body = .bytes(ByteBuffer(string: body))
 
-        let response: HTTPClientResponse
-        do {
-            response = try await execute(request)
-        } catch is CancellationError {
-            throw CancellationError()
-        } catch let error as HTTPClientError where error == .cancelled {
-            throw CancellationError()
-        } catch {
-            throw UpstreamFailure(description: "upstream \(name) is unreachable: \(error)")
-        }
+        let response = try await execute(request, deadline: deadline)
         let returnedSession = response.headers.first(name: "Mcp-Session-Id") ?? sessionID
         if response.status == .notFound, sessionID != nil {
             throw SessionExpired()
@@ -128,26 +198,23 @@ final class HTTPUpstream: UpstreamConnection {
         }
         guard (200..<300).contains(response.status.code) else {
             let text = (try? await response.body.collect(upTo: 64 * 1024)).map { String(buffer: $0) } ?? ""
-            if let message = try? UpstreamMessage(Array(text.utf8)), let error = message.error {
+            // An error that answers this request is the upstream's answer. One without its id
+            // on a 400 or 404 is a refusal of the transport (no session, an unknown revision).
+            if let message = try? UpstreamMessage(Array(text.utf8)), let error = message.error,
+                message.id == expectedID || (response.status != .badRequest && response.status != .notFound)
+            {
                 return (.error(error), returnedSession)
             }
-            throw UpstreamFailure(description: "upstream \(name) answered HTTP \(response.status.code)")
+            throw UpstreamFailure(description: "upstream \(name) answered HTTP \(response.status.code)", status: Int(response.status.code))
         }
         let contentType = response.headers.first(name: "Content-Type")?.lowercased() ?? ""
         if contentType.hasPrefix("text/event-stream") {
-            var parser = SSEParser()
-            for try await buffer in response.body {
-                for event in try parser.feed(buffer.readableBytesView) where !event.data.isEmpty {
-                    let bytes = Array(event.data.utf8)
-                    guard let message = try? UpstreamMessage(bytes) else { continue }
-                    if let method = message.method {
-                        await onNotification(method, event.data)
-                    } else if message.id == expectedID {
-                        return (Self.answer(message), returnedSession)
-                    }
-                }
+            // A stream may run as long as the tool: bounded by what is left of the deadline.
+            let remaining = Duration.nanoseconds(max(0, (deadline - .now()).nanoseconds))
+            let answer = try await withTimeout(remaining) {
+                try await Self.readEvents(response, expectedID: expectedID, upstream: self.name, onNotification: onNotification)
             }
-            throw UpstreamFailure(description: "upstream \(name) closed the stream without answering")
+            return (answer, returnedSession)
         }
         let collected = try await response.body.collect(upTo: Self.maximumResponseBytes)
         let message: UpstreamMessage
@@ -159,16 +226,45 @@ final class HTTPUpstream: UpstreamConnection {
         return (Self.answer(message), returnedSession)
     }
 
-    /// Executes a request; when it fails because the pooled connection had been closed by the
-    /// upstream (an idle timeout on its side), once more on a fresh connection. These errors
-    /// come from writing on a connection that was already gone, so the upstream did not get
-    /// the request; any other failure is not retried.
-    private func execute(_ request: HTTPClientRequest) async throws -> HTTPClientResponse {
+    /// Reads an SSE answer: notifications are handed on, the response to `expectedID` ends it.
+    private static func readEvents(
+        _ response: HTTPClientResponse, expectedID: JSONRPCID, upstream: String, onNotification: @escaping @Sendable (String, String) async -> Void
+    ) async throws -> UpstreamAnswer {
+        var parser = SSEParser()
+        for try await buffer in response.body {
+            for event in try parser.feed(buffer.readableBytesView) where !event.data.isEmpty {
+                guard let message = try? UpstreamMessage(Array(event.data.utf8)) else { continue }
+                if let method = message.method {
+                    await onNotification(method, event.data)
+                } else if message.id == expectedID {
+                    return answer(message)
+                }
+            }
+        }
+        throw UpstreamFailure(description: "upstream \(upstream) closed the stream without answering")
+    }
+
+    /// Executes a request with AsyncHTTPClient's own deadline (no timer task per call); when
+    /// it fails because the pooled connection had been closed by the upstream (an idle timeout
+    /// on its side), once more on a fresh connection. These errors come from writing on a
+    /// connection that was already gone, so the upstream did not get the request; any other
+    /// failure is not retried.
+    private func execute(_ request: HTTPClientRequest, deadline: NIODeadline) async throws -> HTTPClientResponse {
         do {
-            return try await http.execute(request, timeout: .nanoseconds(timeout.nanoseconds))
-        } catch where Self.isStaleConnection(error) {
-            logger.debug("upstream closed a pooled connection; retrying once", metadata: ["upstream": "\(name)", "error": "\(error)"])
-            return try await http.execute(request, timeout: .nanoseconds(timeout.nanoseconds))
+            do {
+                return try await http.execute(request, deadline: deadline)
+            } catch where Self.isStaleConnection(error) {
+                logger.debug("upstream closed a pooled connection; retrying once", metadata: ["upstream": "\(name)", "error": "\(error)"])
+                return try await http.execute(request, deadline: deadline)
+            }
+        } catch is CancellationError {
+            throw CancellationError()
+        } catch let error as HTTPClientError where error == .cancelled {
+            throw CancellationError()
+        } catch let error as HTTPClientError where error == .deadlineExceeded || error == .readTimeout {
+            throw UpstreamTimeout()
+        } catch {
+            throw UpstreamFailure(description: "upstream \(name) is unreachable: \(error)")
         }
     }
 

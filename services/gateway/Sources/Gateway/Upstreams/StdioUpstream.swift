@@ -30,18 +30,23 @@ final class StdioUpstream: UpstreamConnection {
     private let command: String
     private let arguments: [String]
     private let environment: [String: String]
+    private let timeout: Duration
     private let logger: Logger
     private let state = Mutex(State())
     private let nextID = Atomic<Int>(1)
     static let maximumLineBytes = 64 * 1024 * 1024
 
-    init(name: String, command: String, arguments: [String], environment: [String: String], logger: Logger) {
+    init(name: String, command: String, arguments: [String], environment: [String: String], timeout: Duration, logger: Logger) {
         self.name = name
         self.command = command
         self.arguments = arguments
         self.environment = environment
+        self.timeout = timeout
         self.logger = logger
     }
+
+    /// Stdio upstreams are spoken to in the 2025-11-25 handshake revision.
+    var protocolVersion: String? { state.withLock { $0.ready } ? "2025-11-25" : nil }
 
     func close() async {
         let supervisor = state.withLock { state in
@@ -53,9 +58,11 @@ final class StdioUpstream: UpstreamConnection {
         await supervisor?.value
     }
 
-    func request(method: String, params: String, onNotification: @escaping @Sendable (String, String) async -> Void) async throws -> UpstreamAnswer {
-        try await waitUntilReady()
-        return try await send(method: method, params: params, onNotification: onNotification)
+    func request(_ request: UpstreamRequest, onNotification: @escaping @Sendable (String, String) async -> Void) async throws -> UpstreamAnswer {
+        try await withTimeout(timeout) {
+            try await self.waitUntilReady()
+            return try await self.send(method: request.method, params: request.paramsJSON(), onNotification: onNotification)
+        }
     }
 
     private func send(method: String, params: String, onNotification: @escaping @Sendable (String, String) async -> Void) async throws -> UpstreamAnswer {

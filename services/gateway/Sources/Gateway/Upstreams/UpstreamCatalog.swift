@@ -130,10 +130,8 @@ final class UpstreamCatalog: Service, Sendable {
         var cursor: String?
         do {
             repeat {
-                let params = cursor.map { #"{"cursor":\#(JSONValue.string($0).jsonString)}"# } ?? "{}"
-                let answer = try await withTimeout(settings.timeout) {
-                    try await upstream.connection.request(method: "tools/list", params: params) { _, _ in }
-                }
+                let params = cursor.map { [(key: "cursor", raw: JSONValue.string($0).jsonString)] } ?? []
+                let answer = try await upstream.connection.request(UpstreamRequest(method: "tools/list", params: params)) { _, _ in }
                 guard case .result(let raw) = answer, let result = try? JSONParser.parse(raw), let tools = result["tools"]?.arrayValue else {
                     throw UpstreamFailure(description: "upstream \(settings.name) gave no tool list")
                 }
@@ -185,10 +183,8 @@ final class UpstreamCatalog: Service, Sendable {
         var items: [JSONValue] = []
         var cursor: String?
         repeat {
-            let params = cursor.map { #"{"cursor":\#(JSONValue.string($0).jsonString)}"# } ?? "{}"
-            let answer = try await withTimeout(upstream.settings.timeout) {
-                try await upstream.connection.request(method: method, params: params) { _, _ in }
-            }
+            let params = cursor.map { [(key: "cursor", raw: JSONValue.string($0).jsonString)] } ?? []
+            let answer = try await upstream.connection.request(UpstreamRequest(method: method, params: params)) { _, _ in }
             guard case .result(let raw) = answer, let result = try? JSONParser.parse(raw) else { return items }
             items += result[key]?.arrayValue ?? []
             cursor = result["nextCursor"]?.stringValue
@@ -219,9 +215,9 @@ final class UpstreamCatalog: Service, Sendable {
     func getPrompt(named name: String, rawArguments: String?) async throws(JSONRPCError) -> String? {
         for upstream in upstreams where name.hasPrefix(upstream.settings.prefix) {
             guard let original = state.withLock({ $0[upstream.settings.name]?.prompts.first { $0.exposed == name }?.original }) else { continue }
-            var params = #"{"name":\#(JSONValue.string(original).jsonString)"#
-            if let rawArguments { params += #","arguments":\#(rawArguments)"# }
-            return try await forward(method: "prompts/get", params: params + "}", to: upstream)
+            var params = [(key: "name", raw: JSONValue.string(original).jsonString)]
+            if let rawArguments { params.append((key: "arguments", raw: rawArguments)) }
+            return try await forward(UpstreamRequest(method: "prompts/get", params: params, name: original), to: upstream)
         }
         return nil
     }
@@ -239,23 +235,21 @@ final class UpstreamCatalog: Service, Sendable {
             }
         }
         guard let owner else { return nil }
-        return try await forward(method: "resources/read", params: #"{"uri":\#(JSONValue.string(uri).jsonString)}"#, to: owner)
+        let request = UpstreamRequest(method: "resources/read", params: [(key: "uri", raw: JSONValue.string(uri).jsonString)], name: uri)
+        return try await forward(request, to: owner)
     }
 
     /// Sends one request to an upstream and maps transport failures to JSON-RPC errors: a
     /// timeout is -32001, an unreachable upstream -32000 (and it is withdrawn until it answers).
     private func forward(
-        method: String, params: String, to upstream: Upstream,
-        onNotification: @escaping @Sendable (String, String) async -> Void = { _, _ in }
+        _ request: UpstreamRequest, to upstream: Upstream, onNotification: @escaping @Sendable (String, String) async -> Void = { _, _ in }
     ) async throws(JSONRPCError) -> String {
         let answer: UpstreamAnswer
         do {
-            answer = try await withTimeout(upstream.settings.timeout) {
-                try await upstream.connection.request(method: method, params: params, onNotification: onNotification)
-            }
+            answer = try await upstream.connection.request(request, onNotification: onNotification)
         } catch is CancellationError {
             throw JSONRPCError(code: -32800, message: "request cancelled")
-        } catch is TimeoutError {
+        } catch is UpstreamTimeout {
             throw JSONRPCError(code: -32001, message: "upstream \(upstream.settings.name) timed out after \(upstream.settings.timeout)")
         } catch {
             failures.increment()
@@ -300,16 +294,15 @@ final class UpstreamCatalog: Service, Sendable {
     /// progress, and a notification for any other token (another call's, or made up by the
     /// upstream) reaches nobody.
     func call(_ tool: UpstreamTool, on upstream: Upstream, rawArguments: String?, progress: ProgressReporter?) async throws(JSONRPCError) -> String {
-        let upstreamToken = JSONValue.string("tollgate-" + UUID().uuidString.lowercased())
-        var params = #"{"name":\#(JSONValue.string(tool.originalName).jsonString)"#
-        if let rawArguments { params += #","arguments":\#(rawArguments)"# }
-        if progress != nil { params += #","_meta":{"progressToken":\#(upstreamToken.jsonString)}"# }
-        params += "}"
-        return try await forward(method: "tools/call", params: params, to: upstream) { method, raw in
+        let upstreamToken = progress.map { _ in "tollgate-" + UUID().uuidString.lowercased() }
+        var params = [(key: "name", raw: JSONValue.string(tool.originalName).jsonString)]
+        if let rawArguments { params.append((key: "arguments", raw: rawArguments)) }
+        let request = UpstreamRequest(method: "tools/call", params: params, name: tool.originalName, progressToken: upstreamToken)
+        return try await forward(request, to: upstream) { method, raw in
             switch method {
             case "notifications/progress":
                 guard let progress, let message = try? JSONParser.parse(raw), case .object(var fields)? = message["params"],
-                    message["params"]?["progressToken"] == upstreamToken
+                    let upstreamToken, message["params"]?["progressToken"] == .string(upstreamToken)
                 else { return }
                 fields = fields.map { $0.0 == "progressToken" ? ($0.0, progress.token) : $0 }
                 await progress.send(JSONRPCEncoder.notification(method: "notifications/progress", params: .object(fields)))
@@ -319,20 +312,5 @@ final class UpstreamCatalog: Service, Sendable {
                 break
             }
         }
-    }
-}
-
-struct TimeoutError: Error {}
-
-/// Runs `operation`, throwing `TimeoutError` if it takes longer than `limit` (it is cancelled).
-func withTimeout<T: Sendable>(_ limit: Duration, _ operation: @escaping @Sendable () async throws -> T) async throws -> T {
-    try await withThrowingTaskGroup(of: T.self) { group in
-        group.addTask { try await operation() }
-        group.addTask {
-            try await Task.sleep(for: limit)
-            throw TimeoutError()
-        }
-        defer { group.cancelAll() }
-        return try await group.next()!
     }
 }

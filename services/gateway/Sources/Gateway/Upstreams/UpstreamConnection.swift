@@ -9,14 +9,58 @@ enum UpstreamAnswer: Sendable {
 /// Why an upstream could not answer.
 struct UpstreamFailure: Error, CustomStringConvertible {
     var description: String
+    /// The HTTP status, when the upstream answered with one instead of a JSON-RPC answer.
+    var status: Int?
+
+    init(description: String, status: Int? = nil) {
+        self.description = description
+        self.status = status
+    }
 }
 
-/// A connection to one upstream MCP server. Implementations handle the handshake, sessions
-/// and transport details; callers send method + raw params and get the raw result.
+/// An upstream took longer than its configured timeout.
+struct UpstreamTimeout: Error {}
+
+/// One request to an upstream. Params travel as raw JSON members (a caller's arguments exactly
+/// as sent); each transport adds what its protocol revision needs to `_meta` and the headers.
+struct UpstreamRequest: Sendable {
+    var method: String
+    /// Members of `params`: key and raw JSON value.
+    var params: [(key: String, raw: String)]
+    /// What the request names (tool, prompt or URI), sent as `Mcp-Name` in 2026-07-28.
+    var name: String?
+    /// The gateway's own progress token for this call, when the caller asked for progress.
+    var progressToken: String?
+
+    init(method: String, params: [(key: String, raw: String)] = [], name: String? = nil, progressToken: String? = nil) {
+        self.method = method
+        self.params = params
+        self.name = name
+        self.progressToken = progressToken
+    }
+
+    /// `params` as one JSON object; `meta` holds further raw `_meta` members (each `"key":value`).
+    func paramsJSON(meta: [String] = []) -> String {
+        var meta = meta
+        if let progressToken { meta.insert(#""progressToken":\#(JSONValue.string(progressToken).jsonString)"#, at: 0) }
+        var members = params.map { "\(JSONValue.string($0.key).jsonString):\($0.raw)" }
+        if !meta.isEmpty { members.append(#""_meta":{"# + meta.joined(separator: ",") + "}") }
+        return "{" + members.joined(separator: ",") + "}"
+    }
+}
+
+/// A connection to one upstream MCP server. Implementations handle the handshake, sessions,
+/// the protocol revision, timeouts and transport details; callers send a request and get the
+/// raw result.
 protocol UpstreamConnection: Sendable {
     /// Sends a request. Notifications the upstream sends while answering (progress, list
     /// changes) are handed to `onNotification` as they arrive, with their method and raw JSON.
-    func request(method: String, params: String, onNotification: @escaping @Sendable (String, String) async -> Void) async throws -> UpstreamAnswer
+    /// Throws `UpstreamTimeout` past the upstream's timeout, `UpstreamFailure` when it cannot
+    /// be reached, `CancellationError` when the calling task is cancelled.
+    func request(_ request: UpstreamRequest, onNotification: @escaping @Sendable (String, String) async -> Void) async throws -> UpstreamAnswer
+
+    /// The protocol revision spoken with the upstream, once known.
+    var protocolVersion: String? { get }
 
     /// Stops the connection (subprocesses are terminated).
     func close() async
