@@ -17,10 +17,13 @@ public struct JSONParser {
     private let bytes: [UInt8]
     private var index = 0
     private let maximumDepth: Int
+    /// False when only validity and spans are wanted: nested values are checked but not built.
+    private let buildsValues: Bool
 
-    private init(_ bytes: [UInt8], maximumDepth: Int) {
+    private init(_ bytes: [UInt8], maximumDepth: Int, buildsValues: Bool = true) {
         self.bytes = bytes
         self.maximumDepth = maximumDepth
+        self.buildsValues = buildsValues
     }
 
     /// Parses a complete JSON text (surrounding whitespace allowed, nothing else).
@@ -37,10 +40,10 @@ public struct JSONParser {
         try parse(Array(text.utf8), maximumDepth: maximumDepth)
     }
 
-    /// The top-level members of a JSON object as their exact source bytes, in order.
-    /// The whole text is validated first.
+    /// The top-level members of a JSON object as their exact source bytes, in order. The whole
+    /// text is validated (grammar, UTF-8, depth) without building the values.
     public static func rawMembers(of bytes: [UInt8], maximumDepth: Int = defaultMaximumDepth) throws(JSONParseError) -> [(key: String, raw: ArraySlice<UInt8>)] {
-        try members(of: bytes, maximumDepth: maximumDepth).map { ($0.key, $0.raw) }
+        try members(of: bytes, maximumDepth: maximumDepth, buildsValues: false).map { ($0.key, $0.raw) }
     }
 
     /// The top-level members of a JSON object, each with its exact source bytes and its parsed
@@ -49,7 +52,13 @@ public struct JSONParser {
     public static func members(
         of bytes: [UInt8], maximumDepth: Int = defaultMaximumDepth
     ) throws(JSONParseError) -> [(key: String, raw: ArraySlice<UInt8>, value: JSONValue)] {
-        var parser = JSONParser(bytes, maximumDepth: maximumDepth)
+        try members(of: bytes, maximumDepth: maximumDepth, buildsValues: true)
+    }
+
+    private static func members(
+        of bytes: [UInt8], maximumDepth: Int, buildsValues: Bool
+    ) throws(JSONParseError) -> [(key: String, raw: ArraySlice<UInt8>, value: JSONValue)] {
+        var parser = JSONParser(bytes, maximumDepth: maximumDepth, buildsValues: buildsValues)
         parser.skipWhitespace()
         guard parser.peek == UInt8(ascii: "{") else { throw parser.error("expected a JSON object") }
         parser.index += 1
@@ -104,11 +113,16 @@ public struct JSONParser {
         switch byte {
         case UInt8(ascii: "{"): return try parseObject(depth: depth)
         case UInt8(ascii: "["): return try parseArray(depth: depth)
-        case UInt8(ascii: "\""): return .string(try parseString())
+        case UInt8(ascii: "\""):
+            if buildsValues { return .string(try parseString()) }
+            _ = try parseString(building: false)
+            return .null
         case UInt8(ascii: "t"): try literal("true"); return .bool(true)
         case UInt8(ascii: "f"): try literal("false"); return .bool(false)
         case UInt8(ascii: "n"): try literal("null"); return .null
-        case UInt8(ascii: "-"), UInt8(ascii: "0")...UInt8(ascii: "9"): return .number(try parseNumber())
+        case UInt8(ascii: "-"), UInt8(ascii: "0")...UInt8(ascii: "9"):
+            let number = try parseNumber()
+            return buildsValues ? .number(number) : .null
         default: throw error("unexpected character")
         }
     }
@@ -124,6 +138,7 @@ public struct JSONParser {
     }
 
     private mutating func parseObject(depth: Int) throws(JSONParseError) -> JSONValue {
+        guard buildsValues else { return try skipObject(depth: depth) }
         index += 1
         var members: [(String, JSONValue)] = []
         skipWhitespace()
@@ -171,7 +186,8 @@ public struct JSONParser {
         }
         while true {
             skipWhitespace()
-            values.append(try parseValue(depth: depth + 1))
+            let value = try parseValue(depth: depth + 1)
+            if buildsValues { values.append(value) }
             skipWhitespace()
             if peek == UInt8(ascii: ",") {
                 index += 1
@@ -202,74 +218,129 @@ public struct JSONParser {
             guard let digit = peek, digit >= 0x30, digit <= 0x39 else { throw error("invalid number") }
             while let digit = peek, digit >= 0x30, digit <= 0x39 { index += 1 }
         }
-        return String(decoding: bytes[start..<index], as: UTF8.self)
+        return buildsValues ? String(decoding: bytes[start..<index], as: UTF8.self) : ""
     }
 
-    private mutating func parseString() throws(JSONParseError) -> String {
-        guard peek == UInt8(ascii: "\"") else { throw error("expected a string") }
+    /// An object checked for grammar only: no members kept, so repeated keys do not matter.
+    private mutating func skipObject(depth: Int) throws(JSONParseError) -> JSONValue {
         index += 1
-        var scalars = String.UnicodeScalarView()
-        var runStart = index
-        func flush(_ end: Int) {
-            if end > runStart {
-                scalars.append(contentsOf: String(decoding: bytes[runStart..<end], as: UTF8.self).unicodeScalars)
-            }
+        skipWhitespace()
+        if peek == UInt8(ascii: "}") {
+            index += 1
+            return .null
         }
         while true {
-            guard let byte = peek else { throw error("unterminated string") }
+            skipWhitespace()
+            guard peek == UInt8(ascii: "\"") else { throw error("expected a string key") }
+            _ = try parseString(building: false)
+            skipWhitespace()
+            try expect(UInt8(ascii: ":"))
+            skipWhitespace()
+            _ = try parseValue(depth: depth + 1)
+            skipWhitespace()
+            if peek == UInt8(ascii: ",") {
+                index += 1
+                continue
+            }
+            try expect(UInt8(ascii: "}"))
+            return .null
+        }
+    }
+
+    /// A string without escapes becomes a `String` straight from its bytes (validated here);
+    /// only a string with escapes is assembled, in a byte buffer. Not `building`: checked the
+    /// same way, and "" returned.
+    private mutating func parseString(building: Bool = true) throws(JSONParseError) -> String {
+        guard peek == UInt8(ascii: "\"") else { throw error("expected a string") }
+        index += 1
+        let start = index
+        var unescaped: [UInt8]?
+        var runStart = index
+        while true {
+            guard index < bytes.count else { throw error("unterminated string") }
+            let byte = bytes[index]
             switch byte {
             case UInt8(ascii: "\""):
-                flush(index)
+                let end = index
                 index += 1
-                return String(scalars)
+                guard building else { return "" }
+                guard var assembled = unescaped else { return String(decoding: bytes[start..<end], as: UTF8.self) }
+                assembled.append(contentsOf: bytes[runStart..<end])
+                return String(decoding: assembled, as: UTF8.self)
+            case UInt8(ascii: "\\") where !building:
+                index += 1
+                _ = try escapedScalar()
             case UInt8(ascii: "\\"):
-                flush(index)
+                var assembled = unescaped ?? []
+                unescaped = nil  // keep the buffer uniquely referenced while appending
+                assembled.append(contentsOf: bytes[runStart..<index])
                 index += 1
-                guard let escape = peek else { throw error("unterminated string") }
-                index += 1
-                switch escape {
-                case UInt8(ascii: "\""): scalars.append("\"")
-                case UInt8(ascii: "\\"): scalars.append("\\")
-                case UInt8(ascii: "/"): scalars.append("/")
-                case UInt8(ascii: "b"): scalars.append("\u{08}")
-                case UInt8(ascii: "f"): scalars.append("\u{0C}")
-                case UInt8(ascii: "n"): scalars.append("\n")
-                case UInt8(ascii: "r"): scalars.append("\r")
-                case UInt8(ascii: "t"): scalars.append("\t")
-                case UInt8(ascii: "u"):
-                    let unit = try hex4()
-                    if (0xD800...0xDBFF).contains(unit) {
-                        guard peek == UInt8(ascii: "\\"), index + 1 < bytes.count, bytes[index + 1] == UInt8(ascii: "u") else {
-                            throw error("lone surrogate in string")
-                        }
-                        index += 2
-                        let low = try hex4()
-                        guard (0xDC00...0xDFFF).contains(low) else { throw error("invalid surrogate pair") }
-                        let value = 0x10000 + ((UInt32(unit) - 0xD800) << 10) + (UInt32(low) - 0xDC00)
-                        scalars.append(Unicode.Scalar(value)!)
-                    } else if (0xDC00...0xDFFF).contains(unit) {
-                        throw error("lone surrogate in string")
-                    } else {
-                        scalars.append(Unicode.Scalar(unit)!)
-                    }
-                default:
-                    throw error("invalid escape")
-                }
+                assembled.append(contentsOf: UTF8.encode(try escapedScalar())!)
+                unescaped = assembled
                 runStart = index
             case 0x00..<0x20:
                 throw error("control character in string")
+            case 0x80...:
+                index += try utf8SequenceLength(at: index)
             default:
-                if byte >= 0x80 {
-                    // Validate the UTF-8 sequence rather than letting invalid bytes through.
-                    let length = byte >= 0xF0 ? 4 : byte >= 0xE0 ? 3 : byte >= 0xC0 ? 2 : 0
-                    guard length > 0, index + length <= bytes.count,
-                        String(validating: bytes[index..<(index + length)], as: UTF8.self) != nil
-                    else { throw error("invalid UTF-8 in string") }
-                    index += length
-                } else {
-                    index += 1
-                }
+                index += 1
             }
+        }
+    }
+
+    /// The length of the well-formed UTF-8 sequence at `position` (RFC 3629: no overlong
+    /// forms, no surrogates, nothing past U+10FFFF), or an error.
+    private func utf8SequenceLength(at position: Int) throws(JSONParseError) -> Int {
+        let lead = bytes[position]
+        let length: Int
+        var low: UInt8 = 0x80
+        var high: UInt8 = 0xBF
+        switch lead {
+        case 0xC2...0xDF: length = 2
+        case 0xE0: length = 3; low = 0xA0
+        case 0xE1...0xEC, 0xEE...0xEF: length = 3
+        case 0xED: length = 3; high = 0x9F
+        case 0xF0: length = 4; low = 0x90
+        case 0xF1...0xF3: length = 4
+        case 0xF4: length = 4; high = 0x8F
+        default: throw JSONParseError(message: "invalid UTF-8 in string", offset: position)
+        }
+        guard position + length <= bytes.count else { throw JSONParseError(message: "invalid UTF-8 in string", offset: position) }
+        let second = bytes[position + 1]
+        guard second >= low, second <= high else { throw JSONParseError(message: "invalid UTF-8 in string", offset: position) }
+        for offset in 2..<length where bytes[position + offset] & 0xC0 != 0x80 {
+            throw JSONParseError(message: "invalid UTF-8 in string", offset: position)
+        }
+        return length
+    }
+
+    /// The character an escape stands for; `index` is just past the backslash. A `\\u`
+    /// surrogate must be a complete pair.
+    private mutating func escapedScalar() throws(JSONParseError) -> Unicode.Scalar {
+        guard let escape = peek else { throw error("unterminated string") }
+        index += 1
+        switch escape {
+        case UInt8(ascii: "\""), UInt8(ascii: "\\"), UInt8(ascii: "/"): return Unicode.Scalar(escape)
+        case UInt8(ascii: "b"): return "\u{08}"
+        case UInt8(ascii: "f"): return "\u{0C}"
+        case UInt8(ascii: "n"): return "\n"
+        case UInt8(ascii: "r"): return "\r"
+        case UInt8(ascii: "t"): return "\t"
+        case UInt8(ascii: "u"):
+            let unit = try hex4()
+            if (0xD800...0xDBFF).contains(unit) {
+                guard peek == UInt8(ascii: "\\"), index + 1 < bytes.count, bytes[index + 1] == UInt8(ascii: "u") else {
+                    throw error("lone surrogate in string")
+                }
+                index += 2
+                let low = try hex4()
+                guard (0xDC00...0xDFFF).contains(low) else { throw error("invalid surrogate pair") }
+                return Unicode.Scalar(0x10000 + ((UInt32(unit) - 0xD800) << 10) + (UInt32(low) - 0xDC00))!
+            }
+            guard !(0xDC00...0xDFFF).contains(unit) else { throw error("lone surrogate in string") }
+            return Unicode.Scalar(unit)!
+        default:
+            throw error("invalid escape")
         }
     }
 

@@ -116,4 +116,46 @@ import Testing
         #expect(compact.contains("[1.0,2e3]"))
         #expect(JSONCompactor.compact(#"{"s":"a \"quoted\" b\\"}"#) == #"{"s":"a \"quoted\" b\\"}"#)
     }
+
+    @Test func stringBytesAreAcceptedExactlyWhenTheyAreUTF8() throws {
+        // Every one- and two-byte sequence, and three- and four-byte sequences around every
+        // boundary: the parser agrees with the standard library's validation, and what it
+        // returns is the decoded text.
+        var samples: [[UInt8]] = (0...255).map { [UInt8($0)] }
+        let edges: [UInt8] = [0x00, 0x7F, 0x80, 0x8F, 0x90, 0x9F, 0xA0, 0xBF, 0xC0, 0xC1, 0xC2, 0xDF, 0xE0, 0xE1, 0xEC, 0xED, 0xEE, 0xEF, 0xF0, 0xF1, 0xF3, 0xF4, 0xF5, 0xFF]
+        for a in 0...255 { for b in edges { samples.append([UInt8(a), b]) } }
+        for a in edges { for b in edges { for c in edges { samples.append([a, b, c]); samples.append([a, b, c, 0x80]); samples.append([a, b, c, 0xBF]) } } }
+        for sample in samples {
+            let plain = sample.allSatisfy { $0 >= 0x20 && $0 != UInt8(ascii: "\"") && $0 != UInt8(ascii: "\\") }
+            let valid = plain && String(validating: sample, as: UTF8.self) != nil
+            let parsed = try? JSONParser.parse([UInt8(ascii: "\"")] + sample + [UInt8(ascii: "\"")])
+            #expect((parsed != nil) == valid, "bytes \(sample)")
+            if valid { #expect(parsed == .string(String(decoding: sample, as: UTF8.self))) }
+        }
+    }
+
+    @Test func escapesBetweenRunsOfText() throws {
+        #expect(try JSONParser.parse(#""a\nb\u00e9c\ud83d\ude00d\"e\\f\/g""#) == .string("a\nbéc😀d\"e\\f/g"))
+        #expect(try JSONParser.parse(#""é\té""#) == .string("é\té"))
+        #expect((try? JSONParser.parse(#""\ud83d""#)) == nil)
+        #expect((try? JSONParser.parse(#""\ude00""#)) == nil)
+        #expect((try? JSONParser.parse(#""\x""#)) == nil)
+    }
+
+    @Test func rawMembersCheckWhatTheyDoNotBuild() throws {
+        // rawMembers validates nested values without building them: the same texts are refused.
+        let refused: [[UInt8]] = [
+            Array(#"{"a":{"b":"\ud800"}}"#.utf8), Array(#"{"a":[1,]}"#.utf8), Array(#"{"a":{"b" 1}}"#.utf8),
+            Array(#"{"a":-01}"#.utf8), Array(#"{"a":"x\q"}"#.utf8), Array(#"{"a":{"b":"\u00"}}"#.utf8),
+            Array(#"{"a":{"k":""#.utf8) + [0xC0, 0xAF] + Array(#""}}"#.utf8),
+            Array(#"{"a":"#.utf8) + Array(repeating: UInt8(ascii: "["), count: 200) + Array(repeating: UInt8(ascii: "]"), count: 200) + [UInt8(ascii: "}")],
+        ]
+        for text in refused {
+            #expect((try? JSONParser.rawMembers(of: text)) == nil, "\(String(decoding: text, as: UTF8.self).prefix(40))")
+            #expect((try? JSONParser.parse(text)) == nil)
+        }
+        let members = try JSONParser.rawMembers(of: Array(#"{"a":{"k":1,"k":"\u00e9"},"b":[true,null,-1.5e3]}"#.utf8))
+        #expect(members.map(\.key) == ["a", "b"])
+        #expect(String(decoding: members[1].raw, as: UTF8.self) == "[true,null,-1.5e3]")
+    }
 }

@@ -2,6 +2,7 @@ import AsyncHTTPClient
 public import Hummingbird
 import KeysClient
 import Logging
+import NIOPosix
 import SharedProto
 import TollgateAuth
 import TollgateCore
@@ -24,23 +25,22 @@ public func buildApplication(config: GatewayConfig, runtime: ServiceRuntime) asy
         return "http://\(request.head.authority ?? "localhost")"
     }
 
-    // Upstreams get their own pooled client: an unreachable upstream must fail fast. Each
-    // request carries its upstream's deadline until the answer starts; a body that stalls
-    // after that is cut off by the read timeout (the longest upstream timeout).
-    var upstreamHTTPConfiguration = HTTPClient.Configuration.failFast
-    let longestTimeout = config.upstreams.map(\.timeout).max() ?? .seconds(30)
-    upstreamHTTPConfiguration.timeout.read = .nanoseconds(longestTimeout.nanoseconds)
-    let upstreamHTTP = HTTPClient(eventLoopGroupProvider: .singleton, configuration: upstreamHTTPConfiguration)
+    // For the identity provider's keys: fails fast when it is down.
+    let upstreamHTTP = HTTPClient(eventLoopGroupProvider: .singleton, configuration: .failFast)
     let upstreams = UpstreamCatalog(
-        upstreams: config.upstreams.map { settings in
+        upstreams: try config.upstreams.map { settings in
             switch settings.transport {
             case .http(let url, let headers):
-                UpstreamCatalog.Upstream(
+                // Each HTTP upstream has its own bounded pool of keep-alive connections.
+                let client = try UpstreamHTTPClient(
+                    url: url, group: MultiThreadedEventLoopGroup.singleton, maximumResponseBytes: HTTPUpstream.maximumResponseBytes
+                )
+                return UpstreamCatalog.Upstream(
                     settings: settings,
-                    connection: HTTPUpstream(name: settings.name, url: url, headers: headers, timeout: settings.timeout, http: upstreamHTTP, logger: runtime.logger)
+                    connection: HTTPUpstream(name: settings.name, headers: headers, timeout: settings.timeout, http: client, logger: runtime.logger)
                 )
             case .stdio(let command, let arguments, let environment):
-                UpstreamCatalog.Upstream(
+                return UpstreamCatalog.Upstream(
                     settings: settings,
                     connection: StdioUpstream(name: settings.name, command: command, arguments: arguments, environment: environment, timeout: settings.timeout, logger: runtime.logger)
                 )

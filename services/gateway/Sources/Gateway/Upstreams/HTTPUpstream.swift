@@ -1,4 +1,3 @@
-import AsyncHTTPClient
 import Foundation
 import Logging
 import MCPCore
@@ -7,7 +6,7 @@ import NIOHTTP1
 import SharedProto
 import Synchronization
 
-/// An upstream reached over Streamable HTTP with AsyncHTTPClient (pooled connections).
+/// An upstream reached over Streamable HTTP (`UpstreamHTTPClient`: pooled keep-alive connections).
 ///
 /// The first request probes with `server/discover`: an upstream that offers 2026-07-28 is
 /// spoken to in that revision, statelessly (every request carries its version in `_meta`
@@ -35,10 +34,9 @@ final class HTTPUpstream: UpstreamConnection {
     static let handshakeVersion = "2025-11-25"
 
     private let name: String
-    private let url: String
     private let headers: [(String, String)]
     private let timeout: Duration
-    private let http: HTTPClient
+    private let http: UpstreamHTTPClient
     private let logger: Logger
     private let session = Mutex<Session>(.unknown)
     private let nextID = Atomic<Int>(1)
@@ -50,9 +48,8 @@ final class HTTPUpstream: UpstreamConnection {
         #""io.modelcontextprotocol/clientInfo":{"name":"tollgate","version":"\#(TollgateVersion.current)"}"#,
     ]
 
-    init(name: String, url: String, headers: [(String, String)], timeout: Duration, http: HTTPClient, logger: Logger) {
+    init(name: String, headers: [(String, String)], timeout: Duration, http: UpstreamHTTPClient, logger: Logger) {
         self.name = name
-        self.url = url
         self.headers = headers
         self.timeout = timeout
         self.http = http
@@ -67,7 +64,9 @@ final class HTTPUpstream: UpstreamConnection {
         }
     }
 
-    func close() async {}
+    func close() async {
+        http.shutdown()
+    }
 
     func request(_ request: UpstreamRequest, onNotification: @escaping @Sendable (String, String) async -> Void) async throws -> UpstreamAnswer {
         let deadline = NIODeadline.now() + .nanoseconds(timeout.nanoseconds)
@@ -174,20 +173,18 @@ final class HTTPUpstream: UpstreamConnection {
         body: String, headers extra: [(String, String)], expectedID: JSONRPCID?, sessionID: String?, deadline: NIODeadline,
         onNotification: @escaping @Sendable (String, String) async -> Void
     ) async throws -> (UpstreamAnswer, String?) {
-        var request = HTTPClientRequest(url: url)
-        request.method = .POST
-        request.headers.reserveCapacity(4 + headers.count + extra.count)
-        request.headers.add(name: "Content-Type", value: "application/json")
-        request.headers.add(name: "Accept", value: "application/json, text/event-stream")
-        for (header, value) in headers { request.headers.add(name: header, value: value) }
-        for (header, value) in extra { request.headers.add(name: header, value: value) }
+        var requestHeaders = HTTPHeaders()
+        requestHeaders.reserveCapacity(4 + headers.count + extra.count)
+        requestHeaders.add(name: "Content-Type", value: "application/json")
+        requestHeaders.add(name: "Accept", value: "application/json, text/event-stream")
+        for (header, value) in headers { requestHeaders.add(name: header, value: value) }
+        for (header, value) in extra { requestHeaders.add(name: header, value: value) }
         if let sessionID {
-            request.headers.add(name: "Mcp-Session-Id", value: sessionID)
-            request.headers.add(name: "MCP-Protocol-Version", value: Self.handshakeVersion)
+            requestHeaders.add(name: "Mcp-Session-Id", value: sessionID)
+            requestHeaders.add(name: "MCP-Protocol-Version", value: Self.handshakeVersion)
         }
-        request.body = .bytes(ByteBuffer(string: body))
 
-        let response = try await execute(request, deadline: deadline)
+        let response = try await execute(headers: requestHeaders, body: ByteBuffer(string: body), deadline: deadline)
         let returnedSession = response.headers.first(name: "Mcp-Session-Id") ?? sessionID
         if response.status == .notFound, sessionID != nil {
             throw SessionExpired()
@@ -197,7 +194,7 @@ final class HTTPUpstream: UpstreamConnection {
             return (.result("{}"), returnedSession)
         }
         guard (200..<300).contains(response.status.code) else {
-            let text = (try? await response.body.collect(upTo: 64 * 1024)).map { String(buffer: $0) } ?? ""
+            let text = try await Self.text(of: response.body, upTo: 64 * 1024)
             // An error that answers this request is the upstream's answer. One without its id
             // on a 400 or 404 is a refusal of the transport (no session, an unknown revision).
             if let message = try? UpstreamMessage(Array(text.utf8)), let error = message.error,
@@ -207,31 +204,44 @@ final class HTTPUpstream: UpstreamConnection {
             }
             throw UpstreamFailure(description: "upstream \(name) answered HTTP \(response.status.code)", status: Int(response.status.code))
         }
-        let contentType = response.headers.first(name: "Content-Type")?.lowercased() ?? ""
-        if contentType.hasPrefix("text/event-stream") {
-            // A stream may run as long as the tool: bounded by what is left of the deadline.
-            let remaining = Duration.nanoseconds(max(0, (deadline - .now()).nanoseconds))
-            let answer = try await withTimeout(remaining) {
-                try await Self.readEvents(response, expectedID: expectedID, upstream: self.name, onNotification: onNotification)
+        switch response.body {
+        case .stream(let chunks):
+            // The exchange's deadline covers the whole stream (the handler's timer).
+            do {
+                return (try await Self.readEvents(chunks, expectedID: expectedID, upstream: name, onNotification: onNotification), returnedSession)
+            } catch let error as UpstreamExchangeError {
+                throw failure(error)
             }
-            return (answer, returnedSession)
+        case .complete(let collected):
+            let message: UpstreamMessage
+            do {
+                message = try UpstreamMessage(Array(buffer: collected))
+            } catch {
+                throw UpstreamFailure(description: "upstream \(name) sent invalid JSON")
+            }
+            return (Self.answer(message), returnedSession)
         }
-        let collected = try await response.body.collect(upTo: Self.maximumResponseBytes)
-        let message: UpstreamMessage
-        do {
-            message = try UpstreamMessage(Array(buffer: collected))
-        } catch {
-            throw UpstreamFailure(description: "upstream \(name) sent invalid JSON")
+    }
+
+    /// The start of a body as text (for error answers).
+    private static func text(of body: UpstreamHTTPResponse.Body, upTo limit: Int) async throws -> String {
+        switch body {
+        case .complete(let buffer):
+            return String(buffer: buffer.getSlice(at: buffer.readerIndex, length: min(limit, buffer.readableBytes)) ?? buffer)
+        case .stream(let chunks):
+            var collected = ByteBuffer()
+            for try await chunk in chunks where collected.readableBytes < limit { collected.writeImmutableBuffer(chunk) }
+            return String(buffer: collected)
         }
-        return (Self.answer(message), returnedSession)
     }
 
     /// Reads an SSE answer: notifications are handed on, the response to `expectedID` ends it.
     private static func readEvents(
-        _ response: HTTPClientResponse, expectedID: JSONRPCID, upstream: String, onNotification: @escaping @Sendable (String, String) async -> Void
+        _ chunks: AsyncThrowingStream<ByteBuffer, any Error>, expectedID: JSONRPCID, upstream: String,
+        onNotification: @escaping @Sendable (String, String) async -> Void
     ) async throws -> UpstreamAnswer {
         var parser = SSEParser()
-        for try await buffer in response.body {
+        for try await buffer in chunks {
             for event in try parser.feed(buffer.readableBytesView) where !event.data.isEmpty {
                 guard let message = try? UpstreamMessage(Array(event.data.utf8)) else { continue }
                 if let method = message.method {
@@ -244,36 +254,29 @@ final class HTTPUpstream: UpstreamConnection {
         throw UpstreamFailure(description: "upstream \(upstream) closed the stream without answering")
     }
 
-    /// Executes a request with AsyncHTTPClient's own deadline (no timer task per call); when
-    /// it fails because the pooled connection had been closed by the upstream (an idle timeout
-    /// on its side), once more on a fresh connection. These errors come from writing on a
-    /// connection that was already gone, so the upstream did not get the request; any other
-    /// failure is not retried.
-    private func execute(_ request: HTTPClientRequest, deadline: NIODeadline) async throws -> HTTPClientResponse {
+    /// Sends a request; a stale pooled connection is retried inside the client. Failures
+    /// become the connection's errors: a timeout, a cancellation, an unreachable upstream.
+    private func execute(headers: HTTPHeaders, body: ByteBuffer, deadline: NIODeadline) async throws -> UpstreamHTTPResponse {
         do {
-            do {
-                return try await http.execute(request, deadline: deadline)
-            } catch where Self.isStaleConnection(error) {
-                logger.debug("upstream closed a pooled connection; retrying once", metadata: ["upstream": "\(name)", "error": "\(error)"])
-                return try await http.execute(request, deadline: deadline)
-            }
-        } catch is CancellationError {
-            throw CancellationError()
-        } catch let error as HTTPClientError where error == .cancelled {
-            throw CancellationError()
-        } catch let error as HTTPClientError where error == .deadlineExceeded || error == .readTimeout {
-            throw UpstreamTimeout()
+            return try await http.post(headers: headers, body: body, deadline: deadline)
+        } catch let error as UpstreamExchangeError {
+            throw failure(error)
+        } catch let error as UpstreamFailure {
+            throw error
         } catch {
+            if Task.isCancelled { throw CancellationError() }
             throw UpstreamFailure(description: "upstream \(name) is unreachable: \(error)")
         }
     }
 
-    /// Failures that mean "the connection was already closed when we wrote on it".
-    static func isStaleConnection(_ error: any Error) -> Bool {
-        if let error = error as? HTTPClientError, error == .remoteConnectionClosed { return true }
-        if let error = error as? ChannelError, error == .ioOnClosedChannel || error == .alreadyClosed || error == .eof { return true }
-        if let error = error as? IOError, [ECONNRESET, EPIPE].contains(error.errnoCode) { return true }
-        return false
+    private func failure(_ error: UpstreamExchangeError) -> any Error {
+        switch error {
+        case .timedOut: UpstreamTimeout()
+        case .cancelled: CancellationError()
+        case .tooLarge(let limit): UpstreamFailure(description: "upstream \(name) sent an answer larger than \(limit) bytes")
+        case .closedBeforeAnswer, .closedDuringAnswer:
+            Task.isCancelled ? CancellationError() : UpstreamFailure(description: "upstream \(name) closed the connection without answering")
+        }
     }
 
     private static func answer(_ message: UpstreamMessage) -> UpstreamAnswer {
