@@ -155,7 +155,7 @@ let package = Package(
             .product(name: "NIOHTTP1", package: "swift-nio"),
             .product(name: "NIOSSL", package: "swift-nio-ssl"),
         ])
-        + service("Audit", dir: "audit", deps: core + ["MCPCore"])
+        + service("Audit", dir: "audit", deps: core + ["MCPCore", .product(name: "Crypto", package: "swift-crypto")])
         + service("Keys", dir: "keys", deps: core + [
             .product(name: "HummingbirdBcrypt", package: "hummingbird-auth"),
             .product(name: "NIOPosix", package: "swift-nio"),

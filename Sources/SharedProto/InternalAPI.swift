@@ -20,6 +20,10 @@ public enum InternalAPI {
         public static let timeseries = "/internal/v1/audit/timeseries"
         public static let breakdown = "/internal/v1/audit/breakdown"
         public static let dashboard = "/internal/v1/audit/dashboard"
+        /// `GET ?from&to`: recompute the hash chains over the window; the first break.
+        public static let verify = "/internal/v1/audit/verify"
+        /// `GET ?from&to`: the signed checkpoints of the window, with the public key.
+        public static let checkpoints = "/internal/v1/audit/checkpoints"
         /// Rows one export answers at most.
         public static let exportMaxRows = 100_000
         /// When present on any audit route, only rows whose `user_subject` is this value are

@@ -11,8 +11,19 @@ public func buildApplication(config: AuditConfig, runtime: ServiceRuntime) async
     consumerRedisSettings.poolSize = 2
     consumerRedisSettings.commandTimeout = config.block + .seconds(10)
     let consumerRedis = RedisClient(configuration: consumerRedisSettings, logger: runtime.logger)
-    let store = AuditStore(client: clients.postgres, logger: runtime.logger)
-    let partitions = PartitionManager(client: clients.postgres, retentionDays: config.retentionDays, partitionsAhead: config.partitionsAhead, logger: runtime.logger)
+
+    // The consumer's own hash chain (one writer per chain); checkpoints signed with the configured key.
+    let signer = try ChainSigner(seedBase64: config.signingKey)
+    if !signer.isConfigured {
+        runtime.logger.warning("no chain.signing_key: audit checkpoints are unsigned, so a rewritten chain cannot be told from the original")
+    }
+    let chain = AuditStore.ChainSettings(
+        chainID: config.consumerName, signer: signer, checkpointEvery: config.checkpointEvery, checkpointInterval: config.checkpointInterval
+    )
+    let store = AuditStore(client: clients.postgres, logger: runtime.logger, chain: chain)
+    let partitions = PartitionManager(
+        client: clients.postgres, retentionDays: config.retentionDays, partitionsAhead: config.partitionsAhead, signer: signer, logger: runtime.logger
+    )
     let consumer = AuditConsumer(
         redis: consumerRedis,
         store: store,
@@ -24,6 +35,7 @@ public func buildApplication(config: AuditConfig, runtime: ServiceRuntime) async
     let router = ServiceApplication.makeRouter(BasicRequestContext.self, settings: config.settings, runtime: runtime)
     AuditQueryController(client: clients.postgres, internalToken: config.settings.internalToken).addRoutes(to: router)
     AuditStatsController(client: clients.postgres, internalToken: config.settings.internalToken).addRoutes(to: router)
+    AuditChainController(client: clients.postgres, internalToken: config.settings.internalToken, signer: signer).addRoutes(to: router)
     return ServiceApplication.make(
         responder: router.withMethodNotAllowed().buildResponder(),
         settings: config.settings,

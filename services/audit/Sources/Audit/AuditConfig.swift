@@ -14,8 +14,19 @@ public struct AuditConfig: ServiceConfiguration {
     static let maxDeliveries = ConfigKey("consumer.max_deliveries", env: "TOLLGATE_AUDIT_MAX_DELIVERIES", .int, default: "5", "Entries delivered more often than this go to the dead-letter stream.")
     static let consumerName = ConfigKey("consumer.name", env: "TOLLGATE_AUDIT_CONSUMER", .string, default: "", "This process's consumer name in the group; default: host name and pid.")
 
+    static let signingKey = ConfigKey(
+        "chain.signing_key", env: "TOLLGATE_AUDIT_SIGNING_KEY", .string, default: "", secret: true,
+        "Ed25519 private key seed (32 bytes, base64) that signs the hash chain's checkpoints; empty: checkpoints are unsigned."
+    )
+    static let checkpointEvery = ConfigKey("chain.checkpoint_every", env: "TOLLGATE_AUDIT_CHECKPOINT_EVERY", .int, default: "1000", "A signed checkpoint after this many links of a chain.")
+    static let checkpointInterval = ConfigKey(
+        "chain.checkpoint_interval", env: "TOLLGATE_AUDIT_CHECKPOINT_INTERVAL", .duration, default: "60s", "A signed checkpoint at least this often while a chain grows."
+    )
+
     public static var configKeys: [ConfigKey] {
-        ServiceSettings.keys(for: service) + [retentionDays, partitionsAhead, batchSize, block, claimIdle, maxDeliveries, consumerName]
+        ServiceSettings.keys(for: service) + [
+            retentionDays, partitionsAhead, batchSize, block, claimIdle, maxDeliveries, consumerName, signingKey, checkpointEvery, checkpointInterval,
+        ]
     }
 
     public var settings: ServiceSettings
@@ -26,6 +37,9 @@ public struct AuditConfig: ServiceConfiguration {
     public var claimIdle: Duration
     public var maxDeliveries: Int
     public var consumerName: String
+    public var signingKey: String?
+    public var checkpointEvery: Int
+    public var checkpointInterval: Duration
 
     public init(reader: ConfigReader) throws(ConfigError) {
         settings = try ServiceSettings(service: Self.service, reader: reader)
@@ -36,5 +50,11 @@ public struct AuditConfig: ServiceConfiguration {
         claimIdle = try reader.duration(Self.claimIdle)
         maxDeliveries = try reader.int(Self.maxDeliveries, in: 1...1000)
         consumerName = reader.optionalString(Self.consumerName) ?? "\(ProcessInfo.processInfo.hostName)-\(ProcessInfo.processInfo.processIdentifier)"
+        signingKey = reader.optionalString(Self.signingKey)
+        if let signingKey, (try? ChainSigner(seedBase64: signingKey)) == nil {
+            throw ConfigError("\(Self.signingKey.path) (\(Self.signingKey.environment)) must be a 32-byte Ed25519 seed, base64")
+        }
+        checkpointEvery = try reader.int(Self.checkpointEvery, in: 1...1_000_000)
+        checkpointInterval = try reader.duration(Self.checkpointInterval)
     }
 }

@@ -67,6 +67,7 @@ final class AuditConsumer: Service, Sendable {
         var groupReady = false
         var lastClaim = ContinuousClock.now - .seconds(3600)
         var lastTrim = ContinuousClock.now
+        var lastCheckpoint = ContinuousClock.now
         while !Task.isCancelled {
             do {
                 if !groupReady {
@@ -86,6 +87,11 @@ final class AuditConsumer: Service, Sendable {
                 if ContinuousClock.now - lastTrim > .seconds(5) {
                     try await trim()
                     lastTrim = .now
+                }
+                // A quiet chain's last links get their checkpoint too (the store decides if one is due).
+                if ContinuousClock.now - lastCheckpoint > .seconds(5) {
+                    try await store.checkpointIfDue()
+                    lastCheckpoint = .now
                 }
                 backoff = .milliseconds(200)
             } catch {

@@ -67,6 +67,72 @@ public enum AuditMigrations {
                 CREATE INDEX audit_payloads_response_result_idx ON audit_payloads USING GIN (response_result jsonb_path_ops);
                 CREATE TABLE audit_payloads_default PARTITION OF audit_payloads DEFAULT;
                 """
+        ),
+        Migration(
+            version: 2,
+            name: "hash_chain",
+            sql: """
+                -- Tamper evidence. Every stored event is a link in the chain of the consumer that
+                -- stored it (one chain per consumer, its only writer):
+                --   link = SHA-256(previous link || seq (8 bytes, big endian) || event hash || payload hash)
+                -- where the event and payload hashes are SHA-256 of the canonical texts below
+                -- (Postgres' own rendering, so any verifier recomputes them exactly; a missing
+                -- payload hashes as 32 zero bytes). Links are partitioned by the event's ts, like
+                -- the events, so retention drops them together; checkpoints are never dropped.
+                CREATE FUNCTION audit_event_canonical(e audit_events) RETURNS text LANGUAGE sql STABLE AS $$
+                    SELECT jsonb_build_array(e.id, extract(epoch FROM e.ts), e.duration_ms, e.request_id, e.session_id, e.user_subject,
+                        e.user_email, e.auth_type, e.api_key_name, e.tool_name, e.tool_group, e.parameters, e.success, e.error_message,
+                        e.error_category, e.request_chars, e.response_chars, e.content_blocks, e.transport, e.source, e.remote_addr,
+                        e.user_agent, e.trace_id)::text
+                $$;
+                CREATE FUNCTION audit_payload_canonical(p audit_payloads) RETURNS text LANGUAGE sql STABLE AS $$
+                    SELECT jsonb_build_array(p.event_id, extract(epoch FROM p.ts), p.jsonrpc_method, p.request_params, p.request_size_bytes,
+                        p.request_truncated, p.request_headers, p.request_remote_addr, p.response_result, p.response_error,
+                        p.response_size_bytes, p.response_truncated, p.notifications, p.notifications_truncated, p.replayed_from)::text
+                $$;
+
+                CREATE TABLE audit_chain_links (
+                    chain_id TEXT NOT NULL,
+                    seq BIGINT NOT NULL,
+                    event_id UUID NOT NULL,
+                    ts TIMESTAMPTZ NOT NULL,
+                    link BYTEA NOT NULL,
+                    PRIMARY KEY (chain_id, seq, ts)
+                ) PARTITION BY RANGE (ts);
+                CREATE INDEX audit_chain_links_ts_idx ON audit_chain_links (ts);
+                CREATE INDEX audit_chain_links_event_idx ON audit_chain_links (event_id);
+                CREATE TABLE audit_chain_links_default PARTITION OF audit_chain_links DEFAULT;
+
+                -- The last link of each chain, read and updated (row-locked) in every batch.
+                CREATE TABLE audit_chain_heads (
+                    chain_id TEXT PRIMARY KEY,
+                    seq BIGINT NOT NULL,
+                    link BYTEA NOT NULL,
+                    checkpointed_seq BIGINT NOT NULL DEFAULT 0,
+                    checkpointed_at TIMESTAMPTZ NOT NULL DEFAULT now()
+                );
+
+                -- Signed statements "chain C had link L at seq S" (Ed25519 over the text that
+                -- ChainCheckpoint.message builds). `retention` marks the checkpoints written for
+                -- links about to be dropped, which let the next links still verify.
+                CREATE TABLE audit_checkpoints (
+                    chain_id TEXT NOT NULL,
+                    seq BIGINT NOT NULL,
+                    link BYTEA NOT NULL,
+                    ts TIMESTAMPTZ NOT NULL,
+                    signed_at TIMESTAMPTZ NOT NULL,
+                    key_id TEXT,
+                    signature BYTEA,
+                    retention BOOLEAN NOT NULL DEFAULT false,
+                    PRIMARY KEY (chain_id, seq)
+                );
+                CREATE INDEX audit_checkpoints_ts_idx ON audit_checkpoints (ts);
+
+                -- When chaining began: events stored before it have no links and are reported
+                -- as unchained, not as inserted.
+                CREATE TABLE audit_chain_meta (started_at TIMESTAMPTZ NOT NULL);
+                INSERT INTO audit_chain_meta VALUES (now());
+                """
         )
     ]
 }

@@ -143,7 +143,7 @@ struct AuditStatsController: Sendable {
         return Response.json(stats)
     }
 
-    private static func window(_ fromText: String?, _ toText: String?, defaultSeconds: Double) throws -> (Date, Date) {
+    static func window(_ fromText: String?, _ toText: String?, defaultSeconds: Double) throws -> (Date, Date) {
         // An empty value is malformed (omit the parameter for the default); from after to is
         // an empty window.
         let to = try toText.map { text -> Date in

@@ -1,14 +1,37 @@
 import Foundation
 import Logging
+import NIOCore
 import PostgresNIO
 import SharedProto
 
 /// Writes audit events. A batch is one transaction with one multi-row INSERT per table;
 /// `ON CONFLICT DO NOTHING` on the event key makes a redelivered batch harmless. Events are
 /// written as `storable` (no U+0000, which Postgres refuses).
+///
+/// With a `chain`, the same transaction also links every new event into the consumer's hash
+/// chain (`ChainLink`): the chain's head row is locked, the inserts return Postgres' hashes of
+/// the rows as stored, the links are written, the head moves, and a signed checkpoint is added
+/// when one is due. A redelivered event that already exists gets no second link.
 struct AuditStore: Sendable {
     let client: PostgresClient
     let logger: Logger
+    var chain: ChainSettings?
+
+    /// Which chain this store extends, and how often it is checkpointed.
+    struct ChainSettings: Sendable {
+        var chainID: String
+        var signer: ChainSigner
+        var checkpointEvery: Int
+        var checkpointInterval: Duration
+    }
+
+    private struct Head {
+        var seq: Int64
+        var link: [UInt8]
+        var checkpointedSeq: Int64
+        var checkpointedAt: Date
+        var lastTs: Date?
+    }
 
     /// Stores `events`; returns how many were new.
     @discardableResult
@@ -16,18 +39,136 @@ struct AuditStore: Sendable {
         guard !events.isEmpty else { return 0 }
         let events = events.map(\.storable)
         return try await client.withTransaction(logger: logger) { connection in
+            var head: Head?
+            if let chain { head = try await lockHead(chain.chainID, on: connection) }
             var inserted = 0
             // Bounded so a batch stays far below Postgres' 65535 bind parameters.
             for chunk in stride(from: 0, to: events.count, by: 1000).map({ Array(events[$0..<min($0 + 1000, events.count)]) }) {
+                var eventHashes: [UUID: [UInt8]] = [:]
                 let rows = try await connection.query(Self.eventsInsert(chunk), logger: logger)
-                for try await _ in rows { inserted += 1 }
-                let payloads = chunk.filter { $0.payload != nil }
-                if !payloads.isEmpty {
-                    try await connection.query(Self.payloadsInsert(payloads), logger: logger)
+                for try await (id, hash) in rows.decode((UUID, Data).self) {
+                    inserted += 1
+                    eventHashes[id] = Array(hash)
                 }
+                var payloadHashes: [UUID: [UInt8]] = [:]
+                let payloads = chunk.filter { $0.payload != nil && eventHashes[$0.id] != nil }
+                if !payloads.isEmpty {
+                    for try await (id, hash) in try await connection.query(Self.payloadsInsert(payloads), logger: logger).decode((UUID, Data).self) {
+                        payloadHashes[id] = Array(hash)
+                    }
+                }
+                if let chain, var current = head {
+                    // Links follow the batch's order (the stream's order).
+                    var links: [(seq: Int64, event: AuditEvent, link: [UInt8])] = []
+                    for event in chunk {
+                        guard let eventHash = eventHashes[event.id] else { continue }
+                        current.seq += 1
+                        current.link = ChainLink.next(previous: current.link, seq: current.seq, eventHash: eventHash, payloadHash: payloadHashes[event.id])
+                        current.lastTs = event.timestamp
+                        links.append((current.seq, event, current.link))
+                    }
+                    if !links.isEmpty {
+                        try await connection.query(Self.linksInsert(chain: chain.chainID, links), logger: logger)
+                    }
+                    head = current
+                }
+            }
+            if let chain, let head {
+                try await advance(chain, to: head, on: connection)
             }
             return inserted
         }
+    }
+
+    /// Writes a checkpoint for the chain's head if links were added since the last one and
+    /// `checkpointInterval` has passed (called while the consumer is idle, so a quiet chain's
+    /// last links are signed too).
+    func checkpointIfDue() async throws {
+        guard let chain else { return }
+        try await client.withTransaction(logger: logger) { connection in
+            let head = try await lockHead(chain.chainID, on: connection)
+            try await advance(chain, to: head, on: connection)
+        }
+    }
+
+    /// The chain's head, row-locked for this transaction (created at the genesis link).
+    private func lockHead(_ chainID: String, on connection: PostgresConnection) async throws -> Head {
+        try await connection.query(
+            "INSERT INTO audit_chain_heads (chain_id, seq, link) VALUES (\(chainID), 0, \(ByteBuffer(bytes: ChainLink.genesis))) ON CONFLICT (chain_id) DO NOTHING",
+            logger: logger
+        )
+        let rows = try await connection.query(
+            "SELECT seq, link, checkpointed_seq, checkpointed_at FROM audit_chain_heads WHERE chain_id = \(chainID) FOR UPDATE", logger: logger
+        )
+        for try await (seq, link, checkpointedSeq, checkpointedAt) in rows.decode((Int64, Data, Int64, Date).self) {
+            return Head(seq: seq, link: Array(link), checkpointedSeq: checkpointedSeq, checkpointedAt: checkpointedAt)
+        }
+        throw AuditChainError(message: "chain head \(chainID) vanished")
+    }
+
+    /// Stores the new head, and a signed checkpoint when `checkpointEvery` links or
+    /// `checkpointInterval` have passed since the last one.
+    private func advance(_ chain: ChainSettings, to head: Head, on connection: PostgresConnection) async throws {
+        let pending = head.seq - head.checkpointedSeq
+        let interval = Double(chain.checkpointInterval.components.seconds) + Double(chain.checkpointInterval.components.attoseconds) / 1e18
+        let due = pending >= Int64(chain.checkpointEvery) || (pending > 0 && Date().timeIntervalSince(head.checkpointedAt) >= interval)
+        if due {
+            var ts = head.lastTs
+            if ts == nil { ts = try await linkTime(chain.chainID, seq: head.seq, on: connection) }
+            let checkpoint = try Self.checkpoint(chain: chain, seq: head.seq, link: head.link, ts: ts ?? Date(), retention: false)
+            try await connection.query(Self.checkpointInsert(checkpoint), logger: logger)
+            try await connection.query(
+                "UPDATE audit_chain_heads SET seq = \(head.seq), link = \(ByteBuffer(bytes: head.link)), checkpointed_seq = \(head.seq), checkpointed_at = now() WHERE chain_id = \(chain.chainID)",
+                logger: logger
+            )
+        } else {
+            try await connection.query(
+                "UPDATE audit_chain_heads SET seq = \(head.seq), link = \(ByteBuffer(bytes: head.link)) WHERE chain_id = \(chain.chainID)", logger: logger
+            )
+        }
+    }
+
+    private func linkTime(_ chainID: String, seq: Int64, on connection: PostgresConnection) async throws -> Date? {
+        let rows = try await connection.query("SELECT ts FROM audit_chain_links WHERE chain_id = \(chainID) AND seq = \(seq) LIMIT 1", logger: logger)
+        for try await ts in rows.decode(Date.self) { return ts }
+        return nil
+    }
+
+    static func checkpoint(chain: ChainSettings, seq: Int64, link: [UInt8], ts: Date, retention: Bool) throws -> ChainCheckpoint {
+        let hex = ChainLink.hex(link)
+        return ChainCheckpoint(
+            chainID: chain.chainID, seq: seq, link: hex, ts: ts, signedAt: Date(), keyID: chain.signer.keyID,
+            signature: try chain.signer.sign(ChainCheckpoint.message(chainID: chain.chainID, seq: seq, link: hex)), retention: retention
+        )
+    }
+
+    /// `markRetention`: an existing checkpoint at the same position is marked as a retention one.
+    static func checkpointInsert(_ checkpoint: ChainCheckpoint, markRetention: Bool = false) -> PostgresQuery {
+        let signature = checkpoint.signature.flatMap { Data(base64Encoded: $0) }.map { ByteBuffer(bytes: $0) }
+        let link = ByteBuffer(bytes: ChainLink.bytes(hex: checkpoint.link) ?? [])
+        return """
+            INSERT INTO audit_checkpoints (chain_id, seq, link, ts, signed_at, key_id, signature, retention)
+            VALUES (\(checkpoint.chainID), \(checkpoint.seq), \(link), \(checkpoint.ts), \(checkpoint.signedAt), \(checkpoint.keyID), \(signature), \(checkpoint.retention))
+            ON CONFLICT (chain_id, seq) DO UPDATE SET retention = audit_checkpoints.retention OR \(markRetention)
+            """
+    }
+
+    static func linksInsert(chain: String, _ links: [(seq: Int64, event: AuditEvent, link: [UInt8])]) -> PostgresQuery {
+        var bindings = PostgresBindings(capacity: links.count * 5)
+        var values: [String] = []
+        values.reserveCapacity(links.count)
+        for entry in links {
+            let base = bindings.count
+            bindings.append(chain)
+            bindings.append(entry.seq)
+            bindings.append(entry.event.id)
+            bindings.append(entry.event.timestamp)
+            bindings.append(ByteBuffer(bytes: entry.link))
+            values.append("($\(base + 1),$\(base + 2),$\(base + 3),$\(base + 4),$\(base + 5))")
+        }
+        return PostgresQuery(
+            unsafeSQL: "INSERT INTO audit_chain_links (chain_id, seq, event_id, ts, link) VALUES \(values.joined(separator: ","))", binds: bindings
+        )
     }
 
     static func eventsInsert(_ events: [AuditEvent]) -> PostgresQuery {
@@ -67,7 +208,8 @@ struct AuditStore: Sendable {
                 tool_name, tool_group, parameters, success, error_message, error_category, request_chars, response_chars, content_blocks,
                 transport, source, remote_addr, user_agent, trace_id)
             VALUES \(values.joined(separator: ","))
-            ON CONFLICT (id, ts) DO NOTHING RETURNING id
+            ON CONFLICT (id, ts) DO NOTHING
+            RETURNING id, sha256(convert_to(audit_event_canonical(audit_events), 'UTF8'))
             """
         return PostgresQuery(unsafeSQL: sql, binds: bindings)
     }
@@ -103,6 +245,7 @@ struct AuditStore: Sendable {
                 notifications_truncated, replayed_from)
             VALUES \(values.joined(separator: ","))
             ON CONFLICT (event_id, ts) DO NOTHING
+            RETURNING event_id, sha256(convert_to(audit_payload_canonical(audit_payloads), 'UTF8'))
             """
         return PostgresQuery(unsafeSQL: sql, binds: bindings)
     }
@@ -114,4 +257,9 @@ struct AuditStore: Sendable {
         guard let error = cause as? PSQLError, let state = error.serverInfo?[.sqlState], state.hasPrefix("22") else { return nil }
         return "\(state) \(error.serverInfo?[.message] ?? "")"
     }
+}
+
+struct AuditChainError: Error, CustomStringConvertible {
+    var message: String
+    var description: String { message }
 }

@@ -7,11 +7,13 @@ import ServiceLifecycle
 /// `partitionsAhead` days ahead and drops those entirely older than `retentionDays`, so
 /// retention costs a `DROP TABLE`, never a slow `DELETE`. Runs at start-up and hourly.
 struct PartitionManager: Service {
-    static let tables = ["audit_events", "audit_payloads"]
+    static let tables = ["audit_events", "audit_payloads", "audit_chain_links"]
 
     let client: PostgresClient
     let retentionDays: Int
     let partitionsAhead: Int
+    /// Signs the checkpoints written for links about to be dropped.
+    var signer = ChainSigner.none
     let logger: Logger
 
     func run() async throws {
@@ -54,16 +56,18 @@ struct PartitionManager: Service {
                 // An insert locks audit_events, then audit_payloads. The DDL below locks the
                 // parents and their default partitions; taking both parents first, in the
                 // inserts' order, makes in-flight inserts finish instead of deadlocking.
-                try await connection.query("LOCK TABLE audit_events, audit_payloads IN SHARE ROW EXCLUSIVE MODE", logger: logger)
+                try await connection.query("LOCK TABLE audit_events, audit_payloads, audit_chain_links IN SHARE ROW EXCLUSIVE MODE", logger: logger)
                 for partition in missing {
                     try await create(partition.name, of: partition.table, from: partition.day, on: connection)
                 }
                 for name in expired {
+                    if name.hasPrefix("audit_chain_links_") { try await checkpointBeforeDrop(name, on: connection) }
                     try await connection.query("DROP TABLE IF EXISTS \(unescaped: name)", logger: logger)
                 }
                 logger.info("audit partitions maintained", metadata: ["created": "\(missing.map(\.name))", "dropped": "\(expired)"])
             }
-            // Stragglers in the default partitions expire too.
+            // Stragglers in the default partitions expire too (their links keep a checkpoint).
+            try await checkpointBeforeDrop("audit_chain_links_default", before: cutoff, on: connection)
             for table in Self.tables {
                 try await connection.query("DELETE FROM \(unescaped: table)_default WHERE ts < \(cutoff)", logger: logger)
             }
@@ -71,7 +75,31 @@ struct PartitionManager: Service {
         }
     }
 
-    /// The daily partitions of both tables (not the default ones).
+    /// Retention must not break the chain: every link about to be dropped whose successor stays
+    /// gets a signed checkpoint (`retention`), from which verification carries on.
+    private func checkpointBeforeDrop(_ table: String, before cutoff: Date? = nil, on connection: PostgresConnection) async throws {
+        let condition = cutoff.map { " AND l.ts < '\(Self.iso($0))'" } ?? ""
+        let rows = try await connection.query(
+            """
+            SELECT l.chain_id, l.seq, l.link, l.ts FROM \(unescaped: table) l
+            WHERE NOT EXISTS (SELECT 1 FROM \(unescaped: table) n WHERE n.chain_id = l.chain_id AND n.seq = l.seq + 1\(unescaped: condition.replacingOccurrences(of: "l.ts", with: "n.ts")))\(unescaped: condition)
+            """,
+            logger: logger
+        )
+        var checkpoints: [ChainCheckpoint] = []
+        for try await (chain, seq, link, ts) in rows.decode((String, Int64, Data, Date).self) {
+            let hex = ChainLink.hex(Array(link))
+            checkpoints.append(ChainCheckpoint(
+                chainID: chain, seq: seq, link: hex, ts: ts, signedAt: Date(), keyID: signer.keyID,
+                signature: try signer.sign(ChainCheckpoint.message(chainID: chain, seq: seq, link: hex)), retention: true
+            ))
+        }
+        for checkpoint in checkpoints {
+            try await connection.query(AuditStore.checkpointInsert(checkpoint, markRetention: true), logger: logger)
+        }
+    }
+
+    /// The daily partitions of the partitioned tables (not the default ones).
     private func partitions(on connection: PostgresConnection) async throws -> [String] {
         let rows = try await connection.query(
             """
@@ -79,7 +107,7 @@ struct PartitionManager: Service {
             JOIN pg_class child ON child.oid = pg_inherits.inhrelid
             JOIN pg_class parent ON parent.oid = pg_inherits.inhparent
             JOIN pg_namespace ON pg_namespace.oid = parent.relnamespace
-            WHERE pg_namespace.nspname = current_schema() AND parent.relname IN ('audit_events', 'audit_payloads')
+            WHERE pg_namespace.nspname = current_schema() AND parent.relname IN ('audit_events', 'audit_payloads', 'audit_chain_links')
             """,
             logger: logger
         )

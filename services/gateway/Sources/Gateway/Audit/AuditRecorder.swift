@@ -12,6 +12,9 @@ struct AuditRecorder: Sendable {
     let redactor: Redactor
     let maxPayloadBytes: Int
 
+    /// Whether calls are recorded at all (when not, a call's record is not even assembled).
+    var isEnabled: Bool { publisher != nil }
+
     /// What is known about a call when it starts.
     struct Call: Sendable {
         var started = ContinuousClock.now

@@ -128,7 +128,7 @@ struct MCPEndpoint: Sendable {
         let cancelKey = sessionID.map { CancellationRegistry.key(session: $0, request: id) }
 
         // Tool calls, resource reads and prompt gets are audited; a resource's row names its URI.
-        let auditedName = MCPDispatcher.auditedMethods[message.method].flatMap { message.params[$0]?.stringValue }
+        let auditedName = audit.isEnabled ? MCPDispatcher.auditedMethods[message.method].flatMap { message.params[$0]?.stringValue } : nil
         let auditCall = auditedName.map { name in
             AuditRecorder.Call(
                 toolName: name, toolGroup: message.method == "tools/call" ? dispatcher.group(of: name) : nil,
@@ -224,31 +224,13 @@ struct MCPEndpoint: Sendable {
         )
     }
 
-    /// Runs `operation`, cancelling it when the client closes `channel` (checked every 200 ms:
-    /// a callback on the channel's close future would pile up one closure per request on a
-    /// keep-alive connection). Without a channel it just runs.
+    /// Runs `operation`, cancelled when the client closes `channel` (the 2026-07-28 way to
+    /// cancel). Without a channel it just runs.
     static func untilDisconnect<T: Sendable>(
         _ channel: (any Channel)?, _ connections: ConnectionWatch, _ operation: @escaping @Sendable () async throws -> T
     ) async throws -> T {
         guard let channel else { return try await operation() }
-        return try await withThrowingTaskGroup(of: T?.self) { group in
-            group.addTask { try await operation() }
-            group.addTask {
-                while !connections.isClosed(channel) {
-                    try await Task.sleep(for: .milliseconds(200))
-                }
-                return nil
-            }
-            while let next = try await group.next() {
-                if let value = next {
-                    group.cancelAll()
-                    return value
-                }
-                // The client went away: cancel the call; it ends with CancellationError.
-                group.cancelAll()
-            }
-            throw CancellationError()
-        }
+        return try await connections.cancellingOnClose(channel, operation)
     }
 
     func handleNotification(_ message: JSONRPCMessage, era: ProtocolEra) async {

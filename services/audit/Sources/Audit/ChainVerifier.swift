@@ -1,0 +1,239 @@
+import Foundation
+import Logging
+import PostgresNIO
+
+/// Recomputes the hash chains over a time window from the rows as stored and reports the
+/// first break: which row, and whether it was modified, deleted, inserted or reordered.
+///
+/// - modified: the row no longer hashes to its link, and no other row of the window does;
+///   or a stored link differs from its signed checkpoint (the chain was recomputed).
+/// - deleted: a link's event is gone, or sequence numbers are missing (not explained by a
+///   retention checkpoint).
+/// - inserted: an event in the window that no chain links, or a second link at one position.
+/// - reordered: the rows are intact, but a row sits where another row's link belongs.
+struct ChainVerifier: Sendable {
+    let client: PostgresClient
+    /// Base64 Ed25519 public key the checkpoints must be signed with; nil: not checked.
+    let publicKey: String?
+    let logger: Logger
+
+    struct Break: Codable, Sendable {
+        var kind: String
+        var chainID: String?
+        var seq: Int64?
+        var eventID: UUID?
+        var ts: Date?
+        var detail: String
+
+        enum CodingKeys: String, CodingKey { case kind, chainID = "chain_id", seq, eventID = "event_id", ts, detail }
+    }
+
+    struct Report: Codable, Sendable {
+        var verified: Bool
+        var from: Date
+        var to: Date
+        var chains: Int
+        var links: Int
+        var checkpoints: Int
+        /// Links after the last checkpoint of their chain in the window: chained, not yet signed.
+        var linksAfterLastCheckpoint: Int
+        /// Events stored before chaining began (no link, not a break).
+        var unchainedBeforeChaining: Int
+        var firstBreak: Break?
+        var elapsedMs: Int
+
+        enum CodingKeys: String, CodingKey {
+            case verified, from, to, chains, links, checkpoints, linksAfterLastCheckpoint = "links_after_last_checkpoint"
+            case unchainedBeforeChaining = "unchained_before_chaining", firstBreak = "first_break", elapsedMs = "elapsed_ms"
+        }
+    }
+
+    private struct Row {
+        var chainID: String
+        var seq: Int64
+        var eventID: UUID
+        var ts: Date
+        var link: [UInt8]
+        var eventHash: [UInt8]?
+        var payloadHash: [UInt8]?
+    }
+
+    /// `chainID`: only that chain (and no search for unlinked events).
+    func verify(from: Date, to: Date, chainID: String? = nil) async throws -> Report {
+        let started = ContinuousClock.now
+        let rows = try await links(from: from, to: to).filter { chainID == nil || $0.chainID == chainID }
+        let checkpoints = try await checkpointsInWindow(from: from, to: to).filter { chainID == nil || $0.chainID == chainID }
+        var breaks: [Break] = []
+        var afterLastCheckpoint = 0
+        let chains = Dictionary(grouping: rows, by: \.chainID)
+        for (chainID, chainRows) in chains {
+            let chainCheckpoints = checkpoints.filter { $0.chainID == chainID }
+            if let found = try await walk(chainID, chainRows, checkpoints: chainCheckpoints) { breaks.append(found) }
+            let lastSigned = chainCheckpoints.map(\.seq).max() ?? 0
+            afterLastCheckpoint += chainRows.filter { $0.seq > lastSigned }.count
+        }
+        let (inserted, legacy) = chainID == nil ? try await unchainedEvents(from: from, to: to) : (nil, 0)
+        if let inserted { breaks.append(inserted) }
+        let first = breaks.min { ($0.ts ?? .distantFuture, $0.seq ?? 0) < ($1.ts ?? .distantFuture, $1.seq ?? 0) }
+        let elapsed = ContinuousClock.now - started
+        return Report(
+            verified: first == nil, from: from, to: to, chains: chains.count, links: rows.count, checkpoints: checkpoints.count,
+            linksAfterLastCheckpoint: afterLastCheckpoint, unchainedBeforeChaining: legacy, firstBreak: first,
+            elapsedMs: Int(elapsed.components.seconds * 1000 + elapsed.components.attoseconds / 1_000_000_000_000_000)
+        )
+    }
+
+    /// Walks one chain's links in sequence order; the first break, if any.
+    private func walk(_ chainID: String, _ rows: [Row], checkpoints: [ChainCheckpoint]) async throws -> Break? {
+        guard let first = rows.first else { return nil }
+        let retention = try await retentionCheckpoints(chainID)
+        var previous: [UInt8]
+        if first.seq == 1 {
+            previous = ChainLink.genesis
+        } else if let link = try await storedLink(chainID, seq: first.seq - 1) ?? retention[first.seq - 1] {
+            previous = link
+        } else {
+            return Break(kind: "deleted", chainID: chainID, seq: first.seq - 1, eventID: nil, ts: first.ts,
+                         detail: "the link before this window (seq \(first.seq - 1)) is missing and no checkpoint covers it")
+        }
+        var expected = first.seq
+        for (index, row) in rows.enumerated() {
+            if row.seq < expected {
+                return Break(kind: "inserted", chainID: chainID, seq: row.seq, eventID: row.eventID, ts: row.ts,
+                             detail: "a second link at seq \(row.seq)")
+            }
+            if row.seq > expected {
+                guard let bridged = retention[row.seq - 1] else {
+                    return Break(kind: "deleted", chainID: chainID, seq: expected, eventID: nil, ts: row.ts,
+                                 detail: "links \(expected)…\(row.seq - 1) are missing")
+                }
+                previous = bridged  // dropped by retention; the checkpoint carries the chain on
+            }
+            guard let eventHash = row.eventHash else {
+                if let moved = try await eventTime(row.eventID) {
+                    return Break(kind: "modified", chainID: chainID, seq: row.seq, eventID: row.eventID, ts: row.ts,
+                                 detail: "the event's time was changed (linked at \(row.ts), now \(moved))")
+                }
+                return Break(kind: "deleted", chainID: chainID, seq: row.seq, eventID: row.eventID, ts: row.ts, detail: "the linked event is gone")
+            }
+            let computed = ChainLink.next(previous: previous, seq: row.seq, eventHash: eventHash, payloadHash: row.payloadHash)
+            if computed != row.link {
+                // Intact rows in the wrong places: some other row of the window hashes to a link here.
+                let stored = Set(rows.map(\.link))
+                let misplaced = rows.contains { other in
+                    guard other.eventID != row.eventID, let otherHash = other.eventHash else { return false }
+                    return stored.contains(ChainLink.next(previous: previous, seq: row.seq, eventHash: otherHash, payloadHash: other.payloadHash))
+                }
+                return Break(kind: misplaced ? "reordered" : "modified", chainID: chainID, seq: row.seq, eventID: row.eventID, ts: row.ts,
+                             detail: misplaced ? "another event belongs at this position of the chain" : "the event (or its payload) no longer matches its link")
+            }
+            if let checkpoint = checkpoints.first(where: { $0.seq == row.seq }), let problem = problem(with: checkpoint, storedLink: row.link) {
+                return Break(kind: "modified", chainID: chainID, seq: row.seq, eventID: row.eventID, ts: row.ts, detail: problem)
+            }
+            previous = row.link
+            expected = row.seq + 1
+            _ = index
+        }
+        return nil
+    }
+
+    /// Why a checkpoint does not vouch for the stored link, or nil.
+    private func problem(with checkpoint: ChainCheckpoint, storedLink: [UInt8]) -> String? {
+        if checkpoint.link != ChainLink.hex(storedLink) {
+            return "the stored link differs from the signed checkpoint at seq \(checkpoint.seq): the chain was recomputed after a change"
+        }
+        guard let publicKey else { return nil }
+        guard checkpoint.signature != nil else { return "the checkpoint at seq \(checkpoint.seq) is not signed" }
+        if checkpoint.keyID != ChainSigner.keyID(publicKey: Data(base64Encoded: publicKey) ?? Data()) { return nil }  // an older key
+        return ChainSigner.verify(checkpoint, publicKeyBase64: publicKey) ? nil : "the checkpoint at seq \(checkpoint.seq) has an invalid signature"
+    }
+
+    private func links(from: Date, to: Date) async throws -> [Row] {
+        let rows = try await client.query(
+            """
+            SELECT l.chain_id, l.seq, l.event_id, l.ts, l.link,
+                CASE WHEN e.id IS NULL THEN NULL ELSE sha256(convert_to(audit_event_canonical(e), 'UTF8')) END,
+                CASE WHEN p.event_id IS NULL THEN NULL ELSE sha256(convert_to(audit_payload_canonical(p), 'UTF8')) END
+            FROM audit_chain_links l
+            LEFT JOIN audit_events e ON e.id = l.event_id AND e.ts = l.ts
+            LEFT JOIN audit_payloads p ON p.event_id = l.event_id AND p.ts = l.ts
+            WHERE l.ts >= \(from) AND l.ts < \(to)
+            ORDER BY l.chain_id, l.seq, l.ts
+            """,
+            logger: logger
+        )
+        var result: [Row] = []
+        for try await (chain, seq, event, ts, link, eventHash, payloadHash) in rows.decode((String, Int64, UUID, Date, Data, Data?, Data?).self) {
+            result.append(Row(chainID: chain, seq: seq, eventID: event, ts: ts, link: Array(link), eventHash: eventHash.map(Array.init), payloadHash: payloadHash.map(Array.init)))
+        }
+        return result
+    }
+
+    private func checkpointsInWindow(from: Date, to: Date) async throws -> [ChainCheckpoint] {
+        try await ChainCheckpointQuery.list(client: client, from: from, to: to, logger: logger)
+    }
+
+    private func retentionCheckpoints(_ chainID: String) async throws -> [Int64: [UInt8]] {
+        let rows = try await client.query("SELECT seq, link FROM audit_checkpoints WHERE chain_id = \(chainID) AND retention", logger: logger)
+        var result: [Int64: [UInt8]] = [:]
+        for try await (seq, link) in rows.decode((Int64, Data).self) { result[seq] = Array(link) }
+        return result
+    }
+
+    private func storedLink(_ chainID: String, seq: Int64) async throws -> [UInt8]? {
+        let rows = try await client.query("SELECT link FROM audit_chain_links WHERE chain_id = \(chainID) AND seq = \(seq) ORDER BY ts LIMIT 1", logger: logger)
+        for try await link in rows.decode(Data.self) { return Array(link) }
+        return nil
+    }
+
+    private func eventTime(_ id: UUID) async throws -> Date? {
+        let rows = try await client.query("SELECT ts FROM audit_events WHERE id = \(id) LIMIT 1", logger: logger)
+        for try await ts in rows.decode(Date.self) { return ts }
+        return nil
+    }
+
+    /// Events in the window that no chain links: the first one stored after chaining began is
+    /// a break (inserted); those from before are only counted.
+    private func unchainedEvents(from: Date, to: Date) async throws -> (Break?, Int) {
+        let rows = try await client.query(
+            """
+            SELECT e.id, e.ts, e.ts < (SELECT min(started_at) FROM audit_chain_meta) FROM audit_events e
+            WHERE e.ts >= \(from) AND e.ts < \(to)
+              AND NOT EXISTS (SELECT 1 FROM audit_chain_links l WHERE l.event_id = e.id AND l.ts = e.ts)
+            ORDER BY e.ts
+            """,
+            logger: logger
+        )
+        var legacy = 0
+        var first: Break?
+        for try await (id, ts, beforeChaining) in rows.decode((UUID, Date, Bool).self) {
+            if beforeChaining {
+                legacy += 1
+            } else if first == nil {
+                first = Break(kind: "inserted", chainID: nil, seq: nil, eventID: id, ts: ts, detail: "an event that no chain links")
+            }
+        }
+        return (first, legacy)
+    }
+}
+
+/// Reads checkpoints (for verification, the portal and offline verification).
+enum ChainCheckpointQuery {
+    static func list(client: PostgresClient, from: Date, to: Date, logger: Logger) async throws -> [ChainCheckpoint] {
+        let rows = try await client.query(
+            """
+            SELECT chain_id, seq, link, ts, signed_at, key_id, signature, retention FROM audit_checkpoints
+            WHERE ts >= \(from) AND ts < \(to) ORDER BY chain_id, seq
+            """,
+            logger: logger
+        )
+        var result: [ChainCheckpoint] = []
+        for try await (chain, seq, link, ts, signedAt, keyID, signature, retention) in rows.decode((String, Int64, Data, Date, Date, String?, Data?, Bool).self) {
+            result.append(ChainCheckpoint(
+                chainID: chain, seq: seq, link: ChainLink.hex(Array(link)), ts: ts, signedAt: signedAt, keyID: keyID,
+                signature: signature?.base64EncodedString(), retention: retention
+            ))
+        }
+        return result
+    }
+}
