@@ -7,12 +7,13 @@ let swiftSettings: [SwiftSetting] = [
 ]
 
 /// A service is a testable library plus a thin executable that calls its `buildApplication`.
-func service(_ name: String, dir: String, deps: [Target.Dependency]) -> [Target] {
+func service(_ name: String, dir: String, deps: [Target.Dependency], resources: [Resource]? = nil) -> [Target] {
     [
         .target(
             name: name,
             dependencies: deps,
             path: "services/\(dir)/Sources/\(name)",
+            resources: resources,
             swiftSettings: swiftSettings
         ),
         .executableTarget(
@@ -165,7 +166,7 @@ let package = Package(
             .product(name: "AsyncHTTPClient", package: "async-http-client"),
             .product(name: "Crypto", package: "swift-crypto"),
             .product(name: "NIOFoundationCompat", package: "swift-nio"),
-        ])
+        ], resources: [.embedInCode("Resources/openapi.json")])
         + [
             .executableTarget(
                 name: "KeysBench",

@@ -162,6 +162,33 @@ import TollgateCore
         }
     }
 
+    @Test func lateEventsOutsideTheWindowDoNotBreakIt() async throws {
+        try await TestEnvironment.withClient(try TestEnvironment.roleConfiguration(.audit)) { client in
+            var seeded = try await Self.seed(client, count: 20)
+            // Events replayed late (from a gateway's spool): stored now, stamped an hour earlier,
+            // so their links sit in the chain between links whose events are in the window.
+            let store = AuditStore(
+                client: client, logger: TestEnvironment.logger,
+                chain: .init(chainID: seeded.chainID, signer: Self.signer, checkpointEvery: 10, checkpointInterval: .seconds(3600))
+            )
+            let late = (0..<5).map { AuditEvent(timestamp: seeded.from.addingTimeInterval(-3600 + Double($0)), durationMs: 1, toolName: "late", success: true) }
+            try await store.insert(late)
+            try await store.insert((0..<5).map { AuditEvent(timestamp: seeded.from.addingTimeInterval(15 + Double($0) * 0.1), durationMs: 1, toolName: "after", success: true) })
+            var report = try await Self.verify(client, seeded)
+            #expect(report.verified, "\(String(describing: report.firstBreak))")
+            #expect(report.links == 25)
+            // A late link that is really gone is still a deletion.
+            try await Self.tamper("DELETE FROM audit.audit_chain_links WHERE event_id = \(late[2].id)")
+            report = try await Self.verify(client, seeded)
+            #expect(report.firstBreak?.kind == "deleted" && report.firstBreak?.seq == 23)
+            // With the late events in the window, the one whose link is gone is an event no
+            // chain links (the earliest break).
+            seeded.from = seeded.from.addingTimeInterval(-3601)
+            report = try await Self.verify(client, seeded)
+            #expect(report.firstBreak?.kind == "inserted" && report.firstBreak?.eventID == late[2].id)
+        }
+    }
+
     @Test func retentionLeavesTheTrailVerifiable() async throws {
         try await TestEnvironment.withClient(try TestEnvironment.roleConfiguration(.audit)) { client in
             // Links 1-20 are 40 days old (their partition is dropped), 21-40 are recent.

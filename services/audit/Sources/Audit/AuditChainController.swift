@@ -26,18 +26,18 @@ struct AuditChainController: Sendable {
 
     private func window(_ request: Request) throws -> (Date, Date) {
         guard AuditQueryController.subject(request) == nil else {
-            throw HTTPError(.forbidden, message: "verifying the trail reads every row: it needs the audit scope")
+            throw HTTPError(.forbidden, message: "this route reads the whole trail: it needs the audit scope")
         }
         let query = request.uri.form
-        let (from, to) = try AuditStatsController.window(query.get("from"), query.get("to"), defaultSeconds: 86_400)
-        guard to.timeIntervalSince(from) <= Self.maximumWindow else {
-            throw HTTPError(.badRequest, message: "the window may span at most 31 days")
-        }
-        return (from, to)
+        return try AuditStatsController.window(query.get("from"), query.get("to"), defaultSeconds: 86_400)
     }
 
     private func verify(_ request: Request, context: BasicRequestContext) async throws -> Response {
         let (from, to) = try window(request)
+        // Well-formed, but more than one request should recompute: verify it month by month.
+        guard to.timeIntervalSince(from) <= Self.maximumWindow else {
+            throw HTTPError(.unprocessableContent, message: "one verification covers at most 31 days")
+        }
         let report = try await ChainVerifier(client: client, publicKey: signer.publicKeyBase64, logger: context.logger).verify(from: from, to: to)
         return try Response.json(String(decoding: WireCoding.encoder().encode(report), as: UTF8.self))
     }

@@ -38,11 +38,32 @@ struct AuditStatsController: Sendable {
         var bindings = PostgresBindings()
         let conditions = filter.conditions(into: &bindings)
         let join = filter.needsPayload ? "JOIN audit_payloads p ON p.event_id = e.id AND p.ts = e.ts" : ""
+        // Each line carries what an offline verifier needs (`ExportVerifier`): the event's
+        // link, the canonical texts that were hashed, and the previous link (from the export's
+        // own rows where it can, otherwise looked up once per chain).
         let sql = PostgresQuery(
             unsafeSQL: """
-                SELECT \(AuditQueryController.eventJSON)::text FROM audit_events e \(join)
-                \(conditions.isEmpty ? "" : "WHERE " + conditions.joined(separator: " AND "))
-                ORDER BY e.ts DESC, e.id LIMIT \(Self.exportCap)
+                SELECT (CASE WHEN x.chain_id IS NULL THEN x.event
+                    ELSE x.event || jsonb_build_object('chain', x.chain || jsonb_build_object('prev', COALESCE(x.prev_in_export,
+                        (SELECT encode(pl.link, 'hex') FROM audit_chain_links pl WHERE pl.chain_id = x.chain_id AND pl.seq = x.seq - 1 ORDER BY pl.ts LIMIT 1),
+                        (SELECT encode(c.link, 'hex') FROM audit_checkpoints c WHERE c.chain_id = x.chain_id AND c.seq = x.seq - 1))))
+                    END)::text
+                FROM (
+                    SELECT y.*, CASE WHEN lag(y.seq) OVER w = y.seq - 1 THEN lag(y.chain ->> 'link') OVER w END AS prev_in_export
+                    FROM (
+                        SELECT \(AuditQueryController.eventJSON) AS event, e.ts, e.id, l.chain_id, l.seq,
+                            CASE WHEN l.chain_id IS NULL THEN NULL ELSE jsonb_build_object('id', l.chain_id, 'seq', l.seq, 'link', encode(l.link, 'hex'),
+                                'event', audit_event_canonical(e),
+                                'payload', CASE WHEN cp.event_id IS NULL THEN NULL ELSE audit_payload_canonical(cp) END) END AS chain
+                        FROM audit_events e \(join)
+                        LEFT JOIN audit_chain_links l ON l.event_id = e.id AND l.ts = e.ts
+                        LEFT JOIN audit_payloads cp ON cp.event_id = e.id AND cp.ts = e.ts
+                        \(conditions.isEmpty ? "" : "WHERE " + conditions.joined(separator: " AND "))
+                        ORDER BY e.ts DESC, e.id LIMIT \(Self.exportCap)
+                    ) y
+                    WINDOW w AS (PARTITION BY y.chain_id ORDER BY y.seq)
+                ) x
+                ORDER BY x.ts DESC, x.id
                 """,
             binds: bindings
         )

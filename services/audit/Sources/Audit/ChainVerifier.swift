@@ -103,11 +103,19 @@ struct ChainVerifier: Sendable {
                              detail: "a second link at seq \(row.seq)")
             }
             if row.seq > expected {
-                guard let bridged = retention[row.seq - 1] else {
-                    return Break(kind: "deleted", chainID: chainID, seq: expected, eventID: nil, ts: row.ts,
-                                 detail: "links \(expected)…\(row.seq - 1) are missing")
+                // Sequence follows storage order, the window follows event time: a late event
+                // (replayed from a gateway's spool) has its link outside the window. Those links
+                // must all exist; a retention checkpoint also bridges a gap.
+                switch try await linksOutsideWindow(chainID, from: expected, to: row.seq) {
+                case .stored(let last):
+                    previous = last
+                case .missing(let first):
+                    guard let bridged = retention[row.seq - 1] else {
+                        return Break(kind: "deleted", chainID: chainID, seq: first, eventID: nil, ts: row.ts,
+                                     detail: "link \(first) (between \(expected - 1) and \(row.seq)) is missing")
+                    }
+                    previous = bridged
                 }
-                previous = bridged  // dropped by retention; the checkpoint carries the chain on
             }
             guard let eventHash = row.eventHash else {
                 if let moved = try await eventTime(row.eventID) {
@@ -178,6 +186,29 @@ struct ChainVerifier: Sendable {
         var result: [Int64: [UInt8]] = [:]
         for try await (seq, link) in rows.decode((Int64, Data).self) { result[seq] = Array(link) }
         return result
+    }
+
+    private enum Bridge {
+        /// Every link is stored: the last one.
+        case stored([UInt8])
+        /// The first one that is not.
+        case missing(Int64)
+    }
+
+    /// The links `from..<to` of a chain, whose events fall outside the window.
+    private func linksOutsideWindow(_ chainID: String, from: Int64, to: Int64) async throws -> Bridge {
+        let rows = try await client.query(
+            "SELECT DISTINCT ON (seq) seq, link FROM audit_chain_links WHERE chain_id = \(chainID) AND seq >= \(from) AND seq < \(to) ORDER BY seq, ts",
+            logger: logger
+        )
+        var expected = from
+        var last: [UInt8] = []
+        for try await (seq, link) in rows.decode((Int64, Data).self) {
+            guard seq == expected else { return .missing(expected) }
+            expected += 1
+            last = Array(link)
+        }
+        return expected == to ? .stored(last) : .missing(expected)
     }
 
     private func storedLink(_ chainID: String, seq: Int64) async throws -> [UInt8]? {

@@ -46,6 +46,21 @@ struct AuditController: Sendable {
         group.get("portal/dashboard") { request, context in
             try await forward(InternalAPI.Audit.dashboard, request, context)
         }
+        // The tamper-evident trail: whole-trail reads, for the audit scope only.
+        group.get("portal/audit/verify") { request, context in
+            try await forwardWholeTrail(InternalAPI.Audit.verify, request, context)
+        }
+        group.get("portal/audit/checkpoints") { request, context in
+            try await forwardWholeTrail(InternalAPI.Audit.checkpoints, request, context)
+        }
+    }
+
+    private func forwardWholeTrail(_ path: String, _ request: Request, _ context: PortalRequestContext) async throws -> Response {
+        guard try context.requireIdentity().readsEveryAuditRow else {
+            throw PortalError.forbidden("this route reads the whole trail: it needs the audit scope")
+        }
+        // A month of links takes a while to recompute: a longer wait than other reads.
+        return Response.json(try await audit.send(.GET, path, query: request.uri.query, requestID: context.id, timeout: .seconds(300)))
     }
 
     private func forward(_ path: String, _ request: Request, _ context: PortalRequestContext) async throws -> Response {
