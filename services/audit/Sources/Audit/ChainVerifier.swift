@@ -58,91 +58,124 @@ struct ChainVerifier: Sendable {
         var payloadHash: [UInt8]?
     }
 
-    /// `chainID`: only that chain (and no search for unlinked events).
+    /// `chainID`: only that chain (and no search for unlinked events). Each chain's links are
+    /// streamed in sequence order, so memory does not grow with the window.
     func verify(from: Date, to: Date, chainID: String? = nil) async throws -> Report {
         let started = ContinuousClock.now
-        let rows = try await links(from: from, to: to).filter { chainID == nil || $0.chainID == chainID }
+        let chainIDs = try await chainsInWindow(from: from, to: to).filter { chainID == nil || $0 == chainID }
         let checkpoints = try await checkpointsInWindow(from: from, to: to).filter { chainID == nil || $0.chainID == chainID }
         var breaks: [Break] = []
         var afterLastCheckpoint = 0
-        let chains = Dictionary(grouping: rows, by: \.chainID)
-        for (chainID, chainRows) in chains {
-            let chainCheckpoints = checkpoints.filter { $0.chainID == chainID }
-            if let found = try await walk(chainID, chainRows, checkpoints: chainCheckpoints) { breaks.append(found) }
+        var linkCount = 0
+        for chain in chainIDs {
+            let chainCheckpoints = checkpoints.filter { $0.chainID == chain }
             let lastSigned = chainCheckpoints.map(\.seq).max() ?? 0
-            afterLastCheckpoint += chainRows.filter { $0.seq > lastSigned }.count
+            let outcome = try await walk(chain, from: from, to: to, checkpoints: chainCheckpoints, lastSigned: lastSigned)
+            linkCount += outcome.links
+            afterLastCheckpoint += outcome.afterLastCheckpoint
+            if let found = outcome.firstBreak { breaks.append(found) }
         }
         let (inserted, legacy) = chainID == nil ? try await unchainedEvents(from: from, to: to) : (nil, 0)
         if let inserted { breaks.append(inserted) }
         let first = breaks.min { ($0.ts ?? .distantFuture, $0.seq ?? 0) < ($1.ts ?? .distantFuture, $1.seq ?? 0) }
         let elapsed = ContinuousClock.now - started
         return Report(
-            verified: first == nil, from: from, to: to, chains: chains.count, links: rows.count, checkpoints: checkpoints.count,
+            verified: first == nil, from: from, to: to, chains: chainIDs.count, links: linkCount, checkpoints: checkpoints.count,
             linksAfterLastCheckpoint: afterLastCheckpoint, unchainedBeforeChaining: legacy, firstBreak: first,
             elapsedMs: Int(elapsed.components.seconds * 1000 + elapsed.components.attoseconds / 1_000_000_000_000_000)
         )
     }
 
-    /// Walks one chain's links in sequence order; the first break, if any.
-    private func walk(_ chainID: String, _ rows: [Row], checkpoints: [ChainCheckpoint]) async throws -> Break? {
-        guard let first = rows.first else { return nil }
+    private struct WalkOutcome {
+        var links = 0
+        var afterLastCheckpoint = 0
+        var firstBreak: Break?
+    }
+
+    /// Walks one chain's links of the window in sequence order, to the end of the window (for
+    /// the counts) or its first break.
+    private func walk(_ chainID: String, from: Date, to: Date, checkpoints: [ChainCheckpoint], lastSigned: Int64) async throws -> WalkOutcome {
+        var outcome = WalkOutcome()
         let retention = try await retentionCheckpoints(chainID)
-        var previous: [UInt8]
-        if first.seq == 1 {
-            previous = ChainLink.genesis
-        } else if let link = try await storedLink(chainID, seq: first.seq - 1) ?? retention[first.seq - 1] {
-            previous = link
-        } else {
-            return Break(kind: "deleted", chainID: chainID, seq: first.seq - 1, eventID: nil, ts: first.ts,
-                         detail: "the link before this window (seq \(first.seq - 1)) is missing and no checkpoint covers it")
+        var previous: [UInt8] = []
+        var expected: Int64 = 0
+        for try await row in try await links(chainID, from: from, to: to, seqs: nil) {
+            outcome.links += 1
+            if row.seq > lastSigned { outcome.afterLastCheckpoint += 1 }
+            guard outcome.firstBreak == nil else { continue }
+            if outcome.links == 1 {
+                expected = row.seq
+                if row.seq == 1 {
+                    previous = ChainLink.genesis
+                } else if let link = try await storedLink(chainID, seq: row.seq - 1) ?? retention[row.seq - 1] {
+                    previous = link
+                } else {
+                    outcome.firstBreak = Break(kind: "deleted", chainID: chainID, seq: row.seq - 1, eventID: nil, ts: row.ts,
+                                               detail: "the link before this window (seq \(row.seq - 1)) is missing and no checkpoint covers it")
+                    continue
+                }
+            }
+            outcome.firstBreak = try await check(row, chainID, previous: &previous, expected: &expected, retention: retention, checkpoints: checkpoints, window: (from, to))
         }
-        var expected = first.seq
-        for (index, row) in rows.enumerated() {
-            if row.seq < expected {
-                return Break(kind: "inserted", chainID: chainID, seq: row.seq, eventID: row.eventID, ts: row.ts,
-                             detail: "a second link at seq \(row.seq)")
-            }
-            if row.seq > expected {
-                // Sequence follows storage order, the window follows event time: a late event
-                // (replayed from a gateway's spool) has its link outside the window. Those links
-                // must all exist; a retention checkpoint also bridges a gap.
-                switch try await linksOutsideWindow(chainID, from: expected, to: row.seq) {
-                case .stored(let last):
-                    previous = last
-                case .missing(let first):
-                    guard let bridged = retention[row.seq - 1] else {
-                        return Break(kind: "deleted", chainID: chainID, seq: first, eventID: nil, ts: row.ts,
-                                     detail: "link \(first) (between \(expected - 1) and \(row.seq)) is missing")
-                    }
-                    previous = bridged
-                }
-            }
-            guard let eventHash = row.eventHash else {
-                if let moved = try await eventTime(row.eventID) {
-                    return Break(kind: "modified", chainID: chainID, seq: row.seq, eventID: row.eventID, ts: row.ts,
-                                 detail: "the event's time was changed (linked at \(row.ts), now \(moved))")
-                }
-                return Break(kind: "deleted", chainID: chainID, seq: row.seq, eventID: row.eventID, ts: row.ts, detail: "the linked event is gone")
-            }
-            let computed = ChainLink.next(previous: previous, seq: row.seq, eventHash: eventHash, payloadHash: row.payloadHash)
-            if computed != row.link {
-                // Intact rows in the wrong places: some other row of the window hashes to a link here.
-                let stored = Set(rows.map(\.link))
-                let misplaced = rows.contains { other in
-                    guard other.eventID != row.eventID, let otherHash = other.eventHash else { return false }
-                    return stored.contains(ChainLink.next(previous: previous, seq: row.seq, eventHash: otherHash, payloadHash: other.payloadHash))
-                }
-                return Break(kind: misplaced ? "reordered" : "modified", chainID: chainID, seq: row.seq, eventID: row.eventID, ts: row.ts,
-                             detail: misplaced ? "another event belongs at this position of the chain" : "the event (or its payload) no longer matches its link")
-            }
-            if let checkpoint = checkpoints.first(where: { $0.seq == row.seq }), let problem = problem(with: checkpoint, storedLink: row.link) {
-                return Break(kind: "modified", chainID: chainID, seq: row.seq, eventID: row.eventID, ts: row.ts, detail: problem)
-            }
-            previous = row.link
-            expected = row.seq + 1
-            _ = index
+        return outcome
+    }
+
+    /// One link against the one before it; on success `previous` and `expected` move on.
+    private func check(
+        _ row: Row, _ chainID: String, previous: inout [UInt8], expected: inout Int64, retention: [Int64: [UInt8]], checkpoints: [ChainCheckpoint],
+        window: (Date, Date)
+    ) async throws -> Break? {
+        if row.seq < expected {
+            return Break(kind: "inserted", chainID: chainID, seq: row.seq, eventID: row.eventID, ts: row.ts, detail: "a second link at seq \(row.seq)")
         }
+        if row.seq > expected {
+            // Sequence follows storage order, the window follows event time: a late event
+            // (replayed from a gateway's spool) has its link outside the window. Those links
+            // must all exist; a retention checkpoint also bridges a gap.
+            switch try await linksOutsideWindow(chainID, from: expected, to: row.seq) {
+            case .stored(let last):
+                previous = last
+            case .missing(let first):
+                guard let bridged = retention[row.seq - 1] else {
+                    return Break(kind: "deleted", chainID: chainID, seq: first, eventID: nil, ts: row.ts,
+                                 detail: "link \(first) (between \(expected - 1) and \(row.seq)) is missing")
+                }
+                previous = bridged
+            }
+        }
+        guard let eventHash = row.eventHash else {
+            if let moved = try await eventTime(row.eventID) {
+                return Break(kind: "modified", chainID: chainID, seq: row.seq, eventID: row.eventID, ts: row.ts,
+                             detail: "the event's time was changed (linked at \(row.ts), now \(moved))")
+            }
+            return Break(kind: "deleted", chainID: chainID, seq: row.seq, eventID: row.eventID, ts: row.ts, detail: "the linked event is gone")
+        }
+        let computed = ChainLink.next(previous: previous, seq: row.seq, eventHash: eventHash, payloadHash: row.payloadHash)
+        if computed != row.link {
+            let misplaced = try await belongsElsewhere(row, chainID, previous: previous, window: window)
+            return Break(kind: misplaced ? "reordered" : "modified", chainID: chainID, seq: row.seq, eventID: row.eventID, ts: row.ts,
+                         detail: misplaced ? "another event belongs at this position of the chain" : "the event (or its payload) no longer matches its link")
+        }
+        if let checkpoint = checkpoints.first(where: { $0.seq == row.seq }), let problem = problem(with: checkpoint, storedLink: row.link) {
+            return Break(kind: "modified", chainID: chainID, seq: row.seq, eventID: row.eventID, ts: row.ts, detail: problem)
+        }
+        previous = row.link
+        expected = row.seq + 1
         return nil
+    }
+
+    /// Whether the rows are intact but out of place: another event of the window, near this
+    /// position, hashes to a stored link here (searched within 5,000 positions either side).
+    private func belongsElsewhere(_ row: Row, _ chainID: String, previous: [UInt8], window: (Date, Date)) async throws -> Bool {
+        var neighbours: [Row] = []
+        for try await other in try await links(chainID, from: window.0, to: window.1, seqs: (row.seq - 5_000)...(row.seq + 5_000)) {
+            neighbours.append(other)
+        }
+        let stored = Set(neighbours.map(\.link))
+        return neighbours.contains { other in
+            guard other.eventID != row.eventID, let otherHash = other.eventHash else { return false }
+            return stored.contains(ChainLink.next(previous: previous, seq: row.seq, eventHash: otherHash, payloadHash: other.payloadHash))
+        }
     }
 
     /// Why a checkpoint does not vouch for the stored link, or nil.
@@ -156,24 +189,33 @@ struct ChainVerifier: Sendable {
         return ChainSigner.verify(checkpoint, publicKeyBase64: publicKey) ? nil : "the checkpoint at seq \(checkpoint.seq) has an invalid signature"
     }
 
-    private func links(from: Date, to: Date) async throws -> [Row] {
+    /// A chain's links in the window (optionally only `seqs`), with the hashes of their rows
+    /// as stored now, in sequence order, streamed.
+    private func links(_ chainID: String, from: Date, to: Date, seqs: ClosedRange<Int64>?) async throws -> some AsyncSequence<Row, any Error> {
+        let lower = seqs?.lowerBound ?? Int64.min
+        let upper = seqs?.upperBound ?? Int64.max
         let rows = try await client.query(
             """
-            SELECT l.chain_id, l.seq, l.event_id, l.ts, l.link,
+            SELECT l.seq, l.event_id, l.ts, l.link,
                 CASE WHEN e.id IS NULL THEN NULL ELSE sha256(convert_to(audit_event_canonical(e), 'UTF8')) END,
                 CASE WHEN p.event_id IS NULL THEN NULL ELSE sha256(convert_to(audit_payload_canonical(p), 'UTF8')) END
             FROM audit_chain_links l
             LEFT JOIN audit_events e ON e.id = l.event_id AND e.ts = l.ts
             LEFT JOIN audit_payloads p ON p.event_id = l.event_id AND p.ts = l.ts
-            WHERE l.ts >= \(from) AND l.ts < \(to)
-            ORDER BY l.chain_id, l.seq, l.ts
+            WHERE l.chain_id = \(chainID) AND l.ts >= \(from) AND l.ts < \(to) AND l.seq >= \(lower) AND l.seq <= \(upper)
+            ORDER BY l.seq, l.ts
             """,
             logger: logger
         )
-        var result: [Row] = []
-        for try await (chain, seq, event, ts, link, eventHash, payloadHash) in rows.decode((String, Int64, UUID, Date, Data, Data?, Data?).self) {
-            result.append(Row(chainID: chain, seq: seq, eventID: event, ts: ts, link: Array(link), eventHash: eventHash.map(Array.init), payloadHash: payloadHash.map(Array.init)))
+        return rows.decode((Int64, UUID, Date, Data, Data?, Data?).self).map { seq, event, ts, link, eventHash, payloadHash in
+            Row(chainID: chainID, seq: seq, eventID: event, ts: ts, link: Array(link), eventHash: eventHash.map(Array.init), payloadHash: payloadHash.map(Array.init))
         }
+    }
+
+    private func chainsInWindow(from: Date, to: Date) async throws -> [String] {
+        let rows = try await client.query("SELECT DISTINCT chain_id FROM audit_chain_links WHERE ts >= \(from) AND ts < \(to) ORDER BY chain_id", logger: logger)
+        var result: [String] = []
+        for try await chain in rows.decode(String.self) { result.append(chain) }
         return result
     }
 
