@@ -12,7 +12,7 @@ import subprocess
 import tempfile
 import time
 import uuid
-from datetime import datetime, timezone
+from datetime import datetime, timedelta, timezone
 
 from benchlib import ENV, PG, psql
 
@@ -57,8 +57,23 @@ def pipeline_round(count):
         time.sleep(0.05)
     committed = time.monotonic()
     os.unlink(commands.name)
+    verified = verify_window(now)
     psql(f"DELETE FROM audit.audit_payloads WHERE event_id IN (SELECT id FROM audit.audit_events WHERE tool_name = '{tool}'); DELETE FROM audit.audit_events WHERE tool_name = '{tool}'")
+    pipeline_round.last_verify = verified
     return count / (committed - started), written - started, committed - started
+
+
+def verify_window(stamp):
+    """The audit service's chain verification of the second around `stamp` (the round's events):
+    (verified, links, elapsed ms as the service measured it)."""
+    import urllib.parse
+    import urllib.request
+    moment = datetime.fromisoformat(stamp.replace("Z", "+00:00"))
+    window = {"from": (moment - timedelta(seconds=1)).isoformat().replace("+00:00", "Z"), "to": (moment + timedelta(seconds=1)).isoformat().replace("+00:00", "Z")}
+    request = urllib.request.Request(f"{os.environ['TOLLGATE_AUDIT_URL']}/internal/v1/audit/verify?{urllib.parse.urlencode(window)}",
+                                     headers={"X-Tollgate-Internal-Token": os.environ["TOLLGATE_INTERNAL_TOKEN"]})
+    report = json.loads(urllib.request.urlopen(request, timeout=600).read())
+    return report["verified"], report["links"], report["elapsed_ms"]
 
 
 def lag_round(rate, seconds):

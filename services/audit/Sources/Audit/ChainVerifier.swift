@@ -95,29 +95,38 @@ struct ChainVerifier: Sendable {
     /// Walks one chain's links of the window in sequence order, to the end of the window (for
     /// the counts) or its first break.
     private func walk(_ chainID: String, from: Date, to: Date, checkpoints: [ChainCheckpoint], lastSigned: Int64) async throws -> WalkOutcome {
-        var outcome = WalkOutcome()
         let retention = try await retentionCheckpoints(chainID)
-        var previous: [UInt8] = []
-        var expected: Int64 = 0
-        for try await row in try await links(chainID, from: from, to: to, seqs: nil) {
-            outcome.links += 1
-            if row.seq > lastSigned { outcome.afterLastCheckpoint += 1 }
-            guard outcome.firstBreak == nil else { continue }
-            if outcome.links == 1 {
-                expected = row.seq
-                if row.seq == 1 {
-                    previous = ChainLink.genesis
-                } else if let link = try await storedLink(chainID, seq: row.seq - 1) ?? retention[row.seq - 1] {
-                    previous = link
-                } else {
-                    outcome.firstBreak = Break(kind: "deleted", chainID: chainID, seq: row.seq - 1, eventID: nil, ts: row.ts,
-                                               detail: "the link before this window (seq \(row.seq - 1)) is missing and no checkpoint covers it")
-                    continue
+        // Right after a bulk load the statistics of a fresh partition still say "a few rows",
+        // and the planner then joins every link to the events by a nested loop over a
+        // sequential scan (50,000 links took minutes). Verification reads whole windows:
+        // hash or merge joins only, set for this transaction alone.
+        return try await client.withTransaction(logger: logger) { connection in
+            try await connection.query("SET LOCAL enable_nestloop = off", logger: logger)
+            var outcome = WalkOutcome()
+            var previous: [UInt8] = []
+            var expected: Int64 = 0
+            for try await row in try await links(chainID, from: from, to: to, seqs: nil, on: connection) {
+                outcome.links += 1
+                if row.seq > lastSigned { outcome.afterLastCheckpoint += 1 }
+                guard outcome.firstBreak == nil else { continue }
+                if outcome.links == 1 {
+                    expected = row.seq
+                    if row.seq == 1 {
+                        previous = ChainLink.genesis
+                    } else if let link = try await storedLink(chainID, seq: row.seq - 1) ?? retention[row.seq - 1] {
+                        previous = link
+                    } else {
+                        outcome.firstBreak = Break(kind: "deleted", chainID: chainID, seq: row.seq - 1, eventID: nil, ts: row.ts,
+                                                   detail: "the link before this window (seq \(row.seq - 1)) is missing and no checkpoint covers it")
+                        continue
+                    }
                 }
+                outcome.firstBreak = try await check(
+                    row, chainID, previous: &previous, expected: &expected, retention: retention, checkpoints: checkpoints, window: (from, to)
+                )
             }
-            outcome.firstBreak = try await check(row, chainID, previous: &previous, expected: &expected, retention: retention, checkpoints: checkpoints, window: (from, to))
+            return outcome
         }
-        return outcome
     }
 
     /// One link against the one before it; on success `previous` and `expected` move on.
@@ -191,10 +200,12 @@ struct ChainVerifier: Sendable {
 
     /// A chain's links in the window (optionally only `seqs`), with the hashes of their rows
     /// as stored now, in sequence order, streamed.
-    private func links(_ chainID: String, from: Date, to: Date, seqs: ClosedRange<Int64>?) async throws -> some AsyncSequence<Row, any Error> {
+    private func links(
+        _ chainID: String, from: Date, to: Date, seqs: ClosedRange<Int64>?, on connection: PostgresConnection? = nil
+    ) async throws -> some AsyncSequence<Row, any Error> {
         let lower = seqs?.lowerBound ?? Int64.min
         let upper = seqs?.upperBound ?? Int64.max
-        let rows = try await client.query(
+        let query: PostgresQuery =
             """
             SELECT l.seq, l.event_id, l.ts, l.link,
                 CASE WHEN e.id IS NULL THEN NULL ELSE sha256(convert_to(audit_event_canonical(e), 'UTF8')) END,
@@ -204,9 +215,8 @@ struct ChainVerifier: Sendable {
             LEFT JOIN audit_payloads p ON p.event_id = l.event_id AND p.ts = l.ts
             WHERE l.chain_id = \(chainID) AND l.ts >= \(from) AND l.ts < \(to) AND l.seq >= \(lower) AND l.seq <= \(upper)
             ORDER BY l.seq, l.ts
-            """,
-            logger: logger
-        )
+            """
+        let rows = if let connection { try await connection.query(query, logger: logger) } else { try await client.query(query, logger: logger) }
         return rows.decode((Int64, UUID, Date, Data, Data?, Data?).self).map { seq, event, ts, link, eventHash, payloadHash in
             Row(chainID: chainID, seq: seq, eventID: event, ts: ts, link: Array(link), eventHash: eventHash.map(Array.init), payloadHash: payloadHash.map(Array.init))
         }
