@@ -158,4 +158,13 @@ import Testing
         #expect(members.map(\.key) == ["a", "b"])
         #expect(String(decoding: members[1].raw, as: UTF8.self) == "[true,null,-1.5e3]")
     }
+
+    @Test func encodedStringsRoundTrip() throws {
+        // Plain strings take the one-append path, the others the escaping one: both parse back.
+        for text in ["", "plain", "é 😀 日本", "tab\there", "q\"uote", "back\\slash", "nul\u{0}", "\u{1F}end", "mixé\n😀\""] {
+            let encoded = JSONValue.string(text).jsonString
+            #expect(try JSONParser.parse(encoded) == .string(text), "\(encoded)")
+            #expect(!encoded.dropFirst().dropLast().utf8.contains { $0 < 0x20 })
+        }
+    }
 }
