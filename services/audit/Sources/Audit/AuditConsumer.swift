@@ -31,6 +31,9 @@ final class AuditConsumer: Service, Sendable {
         var fields: [String: [UInt8]]?
     }
 
+    /// The longest one store transaction may take before it is abandoned (`withWatchdog`).
+    static let storeLimit = Duration.seconds(30)
+
     private let redis: RedisClient
     private let store: AuditStore
     private let readiness: Readiness
@@ -68,6 +71,8 @@ final class AuditConsumer: Service, Sendable {
         var lastClaim = ContinuousClock.now - .seconds(3600)
         var lastTrim = ContinuousClock.now
         var lastCheckpoint = ContinuousClock.now
+        // The next batch, read and decoded while the previous one was being stored.
+        var upcoming: DecodedBatch?
         while !Task.isCancelled {
             do {
                 if !groupReady {
@@ -78,23 +83,41 @@ final class AuditConsumer: Service, Sendable {
                     try await claimAbandoned()
                     lastClaim = .now
                 }
-                let entries = try await read(pending: pendingFirst)
-                if pendingFirst, entries.isEmpty {
-                    pendingFirst = false
-                    continue
+                let batch: DecodedBatch
+                if let carried = upcoming {
+                    batch = carried
+                    upcoming = nil
+                } else {
+                    let entries = try await read(pending: pendingFirst)
+                    if pendingFirst, entries.isEmpty {
+                        pendingFirst = false
+                        continue
+                    }
+                    batch = decode(entries)
                 }
-                try await process(entries)
+                if pendingFirst {
+                    try await commit(batch)
+                } else {
+                    // Reading and decoding the next batch overlaps storing this one (the audit
+                    // service's CPU with Postgres'). A batch read here but not stored stays
+                    // pending with this consumer, and is read again first after a failure.
+                    async let next = decode(read(pending: false))
+                    try await commit(batch)
+                    upcoming = try await next
+                }
                 if ContinuousClock.now - lastTrim > .seconds(5) {
                     try await trim()
                     lastTrim = .now
                 }
                 // A quiet chain's last links get their checkpoint too (the store decides if one is due).
                 if ContinuousClock.now - lastCheckpoint > .seconds(5) {
-                    try await store.checkpointIfDue()
+                    let store = self.store
+                    try await withWatchdog(Self.storeLimit) { try await store.checkpointIfDue() }
                     lastCheckpoint = .now
                 }
                 backoff = .milliseconds(200)
             } catch {
+                upcoming = nil
                 if Task.isCancelled { break }
                 if case .server(let message) = error as? RedisError, message.hasPrefix("NOGROUP") { groupReady = false }
                 logger.warning("audit ingest interrupted; retrying", metadata: ["error": "\(String(reflecting: error))", "retry_in": "\(backoff)"])
@@ -137,33 +160,53 @@ final class AuditConsumer: Service, Sendable {
         return Entry(id: id, fields: fields)
     }
 
-    private func process(_ entries: [Entry]) async throws {
-        guard !entries.isEmpty else { return }
-        let decoder = WireCoding.decoder()
+    /// Entries decoded: the events, every id to acknowledge with them, and the poison entries.
+    private struct DecodedBatch {
         var decoded: [(entry: Entry, event: AuditEvent)] = []
         var ids: [String] = []
         var poison: [(Entry, String)] = []
+    }
+
+    private func process(_ entries: [Entry]) async throws {
+        try await commit(decode(entries))
+    }
+
+    private func decode(_ entries: [Entry]) -> DecodedBatch {
+        var batch = DecodedBatch()
+        guard !entries.isEmpty else { return batch }
+        let decoder = WireCoding.decoder()
         for entry in entries {
             guard let fields = entry.fields else {
                 // Deleted from the stream while pending: nothing to store.
-                ids.append(entry.id)
+                batch.ids.append(entry.id)
                 continue
             }
             guard let raw = fields["e"] else {
-                poison.append((entry, "entry has no 'e' field"))
+                batch.poison.append((entry, "entry has no 'e' field"))
                 continue
             }
             do {
-                decoded.append((entry, try decoder.decode(AuditEvent.self, from: Data(raw))))
-                ids.append(entry.id)
+                batch.decoded.append((entry, try decoder.decode(AuditEvent.self, from: Data(raw))))
+                batch.ids.append(entry.id)
             } catch {
-                poison.append((entry, "undecodable audit event: \(error)"))
+                batch.poison.append((entry, "undecodable audit event: \(error)"))
             }
         }
-        if !poison.isEmpty { try await deadLetter(poison) }
+        return batch
+    }
+
+    /// Dead-letters the poison entries, stores the events (one transaction), acknowledges
+    /// after the commit, and announces what was committed.
+    private func commit(_ batch: DecodedBatch) async throws {
+        let decoded = batch.decoded
+        let ids = batch.ids
+        if !batch.poison.isEmpty { try await deadLetter(batch.poison) }
+        guard !decoded.isEmpty || !ids.isEmpty else { return }
         var events = decoded.map(\.event)
         do {
-            _ = try await store.insert(events)
+            let store = self.store
+            let batch = events
+            _ = try await withWatchdog(Self.storeLimit) { try await store.insert(batch) }
         } catch where AuditStore.refusedData(error) != nil {
             // Postgres refuses a value of some event: retried, the batch would hold up the
             // stream for ever. The events are stored one by one and the refused ones dead-lettered.
@@ -185,7 +228,8 @@ final class AuditConsumer: Service, Sendable {
         var refused: [(Entry, String)] = []
         for (entry, event) in decoded {
             do {
-                _ = try await store.insert([event])
+                let store = self.store
+                _ = try await withWatchdog(Self.storeLimit) { try await store.insert([event]) }
                 storedEvents.append(event)
             } catch {
                 guard let reason = AuditStore.refusedData(error) else { throw error }

@@ -97,13 +97,13 @@ struct AuditStore: Sendable {
             "INSERT INTO audit_chain_heads (chain_id, seq, link) VALUES (\(chainID), 0, \(ByteBuffer(bytes: ChainLink.genesis))) ON CONFLICT (chain_id) DO NOTHING",
             logger: logger
         )
+        // Collected whole: a row stream left before its end would leave the connection busy.
         let rows = try await connection.query(
             "SELECT seq, link, checkpointed_seq, checkpointed_at FROM audit_chain_heads WHERE chain_id = \(chainID) FOR UPDATE", logger: logger
-        )
-        for try await (seq, link, checkpointedSeq, checkpointedAt) in rows.decode((Int64, Data, Int64, Date).self) {
-            return Head(seq: seq, link: Array(link), checkpointedSeq: checkpointedSeq, checkpointedAt: checkpointedAt)
-        }
-        throw AuditChainError(message: "chain head \(chainID) vanished")
+        ).collect()
+        guard let row = rows.first else { throw AuditChainError(message: "chain head \(chainID) vanished") }
+        let (seq, link, checkpointedSeq, checkpointedAt) = try row.decode((Int64, Data, Int64, Date).self)
+        return Head(seq: seq, link: Array(link), checkpointedSeq: checkpointedSeq, checkpointedAt: checkpointedAt)
     }
 
     /// Stores the new head, and a signed checkpoint when `checkpointEvery` links or
@@ -129,9 +129,8 @@ struct AuditStore: Sendable {
     }
 
     private func linkTime(_ chainID: String, seq: Int64, on connection: PostgresConnection) async throws -> Date? {
-        let rows = try await connection.query("SELECT ts FROM audit_chain_links WHERE chain_id = \(chainID) AND seq = \(seq) LIMIT 1", logger: logger)
-        for try await ts in rows.decode(Date.self) { return ts }
-        return nil
+        let rows = try await connection.query("SELECT ts FROM audit_chain_links WHERE chain_id = \(chainID) AND seq = \(seq) LIMIT 1", logger: logger).collect()
+        return try rows.first?.decode(Date.self)
     }
 
     static func checkpoint(chain: ChainSettings, seq: Int64, link: [UInt8], ts: Date, retention: Bool) throws -> ChainCheckpoint {

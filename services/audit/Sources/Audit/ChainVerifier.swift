@@ -100,32 +100,34 @@ struct ChainVerifier: Sendable {
         // and the planner then joins every link to the events by a nested loop over a
         // sequential scan (50,000 links took minutes). Verification reads whole windows:
         // hash or merge joins only, set for this transaction alone.
-        return try await client.withTransaction(logger: logger) { connection in
-            try await connection.query("SET LOCAL enable_nestloop = off", logger: logger)
-            var outcome = WalkOutcome()
-            var previous: [UInt8] = []
-            var expected: Int64 = 0
-            for try await row in try await links(chainID, from: from, to: to, seqs: nil, on: connection) {
-                outcome.links += 1
-                if row.seq > lastSigned { outcome.afterLastCheckpoint += 1 }
-                guard outcome.firstBreak == nil else { continue }
-                if outcome.links == 1 {
-                    expected = row.seq
-                    if row.seq == 1 {
-                        previous = ChainLink.genesis
-                    } else if let link = try await storedLink(chainID, seq: row.seq - 1) ?? retention[row.seq - 1] {
-                        previous = link
-                    } else {
-                        outcome.firstBreak = Break(kind: "deleted", chainID: chainID, seq: row.seq - 1, eventID: nil, ts: row.ts,
-                                                   detail: "the link before this window (seq \(row.seq - 1)) is missing and no checkpoint covers it")
-                        continue
+        return try await retryingDeadlocks {
+            try await client.withTransaction(logger: logger) { connection in
+                try await connection.query("SET LOCAL enable_nestloop = off", logger: logger)
+                var outcome = WalkOutcome()
+                var previous: [UInt8] = []
+                var expected: Int64 = 0
+                for try await row in try await links(chainID, from: from, to: to, seqs: nil, on: connection) {
+                    outcome.links += 1
+                    if row.seq > lastSigned { outcome.afterLastCheckpoint += 1 }
+                    guard outcome.firstBreak == nil else { continue }
+                    if outcome.links == 1 {
+                        expected = row.seq
+                        if row.seq == 1 {
+                            previous = ChainLink.genesis
+                        } else if let link = try await storedLink(chainID, seq: row.seq - 1) ?? retention[row.seq - 1] {
+                            previous = link
+                        } else {
+                            outcome.firstBreak = Break(kind: "deleted", chainID: chainID, seq: row.seq - 1, eventID: nil, ts: row.ts,
+                                                       detail: "the link before this window (seq \(row.seq - 1)) is missing and no checkpoint covers it")
+                            continue
+                        }
                     }
+                    outcome.firstBreak = try await check(
+                        row, chainID, previous: &previous, expected: &expected, retention: retention, checkpoints: checkpoints, window: (from, to)
+                    )
                 }
-                outcome.firstBreak = try await check(
-                    row, chainID, previous: &previous, expected: &expected, retention: retention, checkpoints: checkpoints, window: (from, to)
-                )
+                return outcome
             }
-            return outcome
         }
     }
 
@@ -264,15 +266,13 @@ struct ChainVerifier: Sendable {
     }
 
     private func storedLink(_ chainID: String, seq: Int64) async throws -> [UInt8]? {
-        let rows = try await client.query("SELECT link FROM audit_chain_links WHERE chain_id = \(chainID) AND seq = \(seq) ORDER BY ts LIMIT 1", logger: logger)
-        for try await link in rows.decode(Data.self) { return Array(link) }
-        return nil
+        let rows = try await client.query("SELECT link FROM audit_chain_links WHERE chain_id = \(chainID) AND seq = \(seq) ORDER BY ts LIMIT 1", logger: logger).collect()
+        return try rows.first.map { Array(try $0.decode(Data.self)) }
     }
 
     private func eventTime(_ id: UUID) async throws -> Date? {
-        let rows = try await client.query("SELECT ts FROM audit_events WHERE id = \(id) LIMIT 1", logger: logger)
-        for try await ts in rows.decode(Date.self) { return ts }
-        return nil
+        let rows = try await client.query("SELECT ts FROM audit_events WHERE id = \(id) LIMIT 1", logger: logger).collect()
+        return try rows.first?.decode(Date.self)
     }
 
     /// Events in the window that no chain links: the first one stored after chaining began is

@@ -34,6 +34,10 @@ struct PartitionManager: Service {
     /// processes may run this at once (`CREATE TABLE IF NOT EXISTS` is not race-safe), so it
     /// runs in one transaction holding an advisory lock; DDL is transactional in Postgres.
     func maintain(now: Date = Date()) async throws -> (created: [String], dropped: [String]) {
+        try await retryingDeadlocks { try await maintainOnce(now: now) }
+    }
+
+    private func maintainOnce(now: Date) async throws -> (created: [String], dropped: [String]) {
         try await client.withTransaction(logger: logger) { connection in
             try await connection.query("SELECT pg_advisory_xact_lock(hashtext('tollgate.audit.partitions'))", logger: logger)
             let today = Self.startOfDay(now)
