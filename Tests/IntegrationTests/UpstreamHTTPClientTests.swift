@@ -124,4 +124,21 @@ import Testing
             #expect(client.openConnections <= 2)
         }
     }
+
+    @Test func aQueuedCallerGivesUpAtItsDeadline() async throws {
+        try await Self.server().test(.live) { live in
+            let client = try Self.client(live.port!, "stall", maximumConnections: 1)
+            defer { client.shutdown() }
+            // The only connection is held by a call that stalls; the next caller waits in the
+            // queue and must give up at its own deadline, not when the first call ends.
+            let holder = Task { try? await client.post(headers: [:], body: ByteBuffer(string: "{}"), deadline: Self.soon(60)) }
+            try await Task.sleep(for: .milliseconds(200))
+            let started = ContinuousClock.now
+            await #expect(throws: UpstreamExchangeError.timedOut) {
+                _ = try await client.post(headers: [:], body: ByteBuffer(string: "{}"), deadline: .now() + .milliseconds(300))
+            }
+            #expect(ContinuousClock.now - started < .seconds(2))
+            holder.cancel()
+        }
+    }
 }

@@ -39,7 +39,9 @@ final class UpstreamHTTPClient: Sendable {
     private struct Pool {
         var idle: [(channel: any Channel, handler: NIOLoopBound<UpstreamExchangeHandler>)] = []
         var open = 0
-        var waiters: [CheckedContinuation<Void, Never>] = []
+        /// Callers waiting for a connection, oldest first, each with its id (for its timer).
+        var waiters: [(id: Int, continuation: CheckedContinuation<Void, Never>)] = []
+        var nextWaiter = 0
         var shutDown = false
     }
 
@@ -87,7 +89,7 @@ final class UpstreamHTTPClient: Sendable {
             return (pool.idle, pool.waiters)
         }
         for entry in idle { entry.channel.close(promise: nil) }
-        for waiter in waiters { waiter.resume() }
+        for waiter in waiters { waiter.continuation.resume() }
     }
 
     private func exchange(
@@ -133,13 +135,22 @@ final class UpstreamHTTPClient: Sendable {
                 throw UpstreamFailure(description: "the upstream client is shut down")
             case .wait:
                 guard NIODeadline.now() < deadline else { throw UpstreamExchangeError.timedOut }
+                // Woken when a connection is returned or a slot frees, or at the caller's
+                // deadline (then the loop above throws `timedOut`).
                 await withCheckedContinuation { continuation in
-                    let queued = pool.withLock { pool in
-                        guard !pool.shutDown, pool.open >= maximumConnections, pool.idle.isEmpty else { return false }
-                        pool.waiters.append(continuation)
-                        return true
+                    let id = pool.withLock { pool -> Int? in
+                        guard !pool.shutDown, pool.open >= maximumConnections, pool.idle.isEmpty else { return nil }
+                        pool.nextWaiter += 1
+                        pool.waiters.append((pool.nextWaiter, continuation))
+                        return pool.nextWaiter
                     }
-                    if !queued { continuation.resume() }
+                    guard let id else { return continuation.resume() }
+                    group.any().scheduleTask(deadline: deadline) { [weak self] in
+                        let expired = self?.pool.withLock { pool in
+                            pool.waiters.firstIndex { $0.id == id }.map { pool.waiters.remove(at: $0).continuation }
+                        }
+                        expired?.resume()
+                    }
                 }
             }
         }
@@ -183,7 +194,7 @@ final class UpstreamHTTPClient: Sendable {
         let (waiter, shutDown) = pool.withLock { pool -> (CheckedContinuation<Void, Never>?, Bool) in
             if pool.shutDown { return (nil, true) }
             pool.idle.append((channel, handler))
-            return (pool.waiters.isEmpty ? nil : pool.waiters.removeFirst(), false)
+            return (pool.waiters.isEmpty ? nil : pool.waiters.removeFirst().continuation, false)
         }
         if shutDown { channel.close(promise: nil) }
         waiter?.resume()
@@ -193,7 +204,7 @@ final class UpstreamHTTPClient: Sendable {
     private func release(slot: Void) {
         let waiter = pool.withLock { pool -> CheckedContinuation<Void, Never>? in
             pool.open -= 1
-            return pool.waiters.isEmpty ? nil : pool.waiters.removeFirst()
+            return pool.waiters.isEmpty ? nil : pool.waiters.removeFirst().continuation
         }
         waiter?.resume()
     }
