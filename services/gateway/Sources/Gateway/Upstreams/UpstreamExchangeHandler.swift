@@ -152,14 +152,16 @@ final class UpstreamExchangeHandler: ChannelDuplexHandler {
         switch previous {
         case .waitingForHead(let promise):
             promise.fail(error ?? .closedBeforeAnswer)
+            onExchangeEnd?(false)
         case .aggregating(let promise, _, _):
             promise.fail(error ?? .closedDuringAnswer)
+            onExchangeEnd?(false)
         case .streaming(let continuation, _):
             continuation.finish(throwing: error ?? .closedDuringAnswer)
+            onExchangeEnd?(false)
         case .idle, .closed:
             break
         }
-        if case .idle = previous {} else if case .closed = previous {} else { onExchangeEnd?(false) }
         if close { context?.close(promise: nil) }
     }
 }
