@@ -67,15 +67,19 @@ struct AuditStatsController: Sendable {
                 """,
             binds: bindings
         )
+        // The query is started before the status is sent: a failure while Postgres plans it
+        // (a deadlock with partition maintenance, a restart) is then an error answer, instead
+        // of a 200 whose stream is cut off. A deadlock victim is simply run again.
         let client = self.client
         let logger = context.logger
+        let rows = try await retryingDeadlocks { try await client.query(sql, logger: logger) }
         return Response(
             status: .ok,
             headers: [.contentType: "application/x-ndjson", .contentDisposition: "attachment; filename=\"audit.jsonl\""],
             body: ResponseBody { writer in
                 // Rows stream from Postgres and are written in chunks: memory stays bounded.
                 var chunk = ByteBuffer()
-                for try await line in try await client.query(sql, logger: logger).decode(String.self) {
+                for try await line in rows.decode(String.self) {
                     chunk.writeString(line)
                     chunk.writeString("\n")
                     if chunk.readableBytes > 64 * 1024 {
