@@ -133,6 +133,55 @@ public enum AuditMigrations {
                 CREATE TABLE audit_chain_meta (started_at TIMESTAMPTZ NOT NULL);
                 INSERT INTO audit_chain_meta VALUES (now());
                 """
-        )
+        ),
+        Migration(
+            version: 3,
+            name: "rollups",
+            sql: """
+                -- Per-minute rollups of the events (AuditRollups), written by the consumer in the
+                -- same transaction as the events, so timeseries, breakdown and dashboard read a
+                -- few rows per minute instead of every event. dim 'all': one row per minute and
+                -- outcome, with a histogram of durations (DurationHistogram's buckets);
+                -- dims 'tool', 'user' and 'auth_type': one row per minute, key and outcome.
+                CREATE TABLE audit_rollups (
+                    dim TEXT NOT NULL,
+                    minute TIMESTAMPTZ NOT NULL,
+                    key TEXT,
+                    success BOOLEAN NOT NULL,
+                    calls BIGINT NOT NULL,
+                    duration_sum BIGINT NOT NULL,
+                    histogram BIGINT[]
+                );
+                CREATE UNIQUE INDEX audit_rollups_key ON audit_rollups (dim, minute, key, success) NULLS NOT DISTINCT;
+
+                CREATE FUNCTION audit_histogram_add(a BIGINT[], b BIGINT[]) RETURNS BIGINT[] LANGUAGE sql IMMUTABLE PARALLEL SAFE AS $$
+                    SELECT CASE WHEN a IS NULL THEN b WHEN b IS NULL THEN a
+                        ELSE ARRAY(SELECT coalesce(x, 0) + coalesce(y, 0) FROM unnest(a, b) WITH ORDINALITY AS t(x, y, i) ORDER BY i) END
+                $$;
+                CREATE AGGREGATE audit_histogram_sum(BIGINT[]) (SFUNC = audit_histogram_add, STYPE = BIGINT[]);
+                -- A histogram with `n` in bucket `bucket` (0-based) and nothing elsewhere.
+                CREATE FUNCTION audit_histogram_of(bucket INTEGER, n BIGINT) RETURNS BIGINT[] LANGUAGE sql IMMUTABLE PARALLEL SAFE AS $$
+                    SELECT array_fill(0::bigint, ARRAY[bucket]) || n || array_fill(0::bigint, ARRAY[\(DurationHistogram.bucketCount - 1) - bucket])
+                $$;
+
+                -- The rollups of the events stored so far.
+                WITH per_bucket AS (
+                    SELECT date_bin('1 minute', ts, TIMESTAMPTZ '2000-01-01 00:00:00+00') AS minute, success,
+                        width_bucket(greatest(duration_ms, 0), \(DurationHistogram.boundsSQL)) AS bucket, count(*) AS n, sum(greatest(duration_ms, 0)) AS total
+                    FROM audit_events GROUP BY 1, 2, 3
+                )
+                INSERT INTO audit_rollups (dim, minute, key, success, calls, duration_sum, histogram)
+                SELECT 'all', minute, NULL, success, sum(n), sum(total), audit_histogram_sum(audit_histogram_of(bucket, n))
+                FROM per_bucket GROUP BY minute, success;
+                INSERT INTO audit_rollups (dim, minute, key, success, calls, duration_sum)
+                SELECT dim, minute, key, success, count(*), sum(greatest(duration_ms, 0))
+                FROM audit_events, LATERAL (VALUES ('tool', tool_name), ('user', user_subject), ('auth_type', auth_type)) AS d(dim, key),
+                    LATERAL (SELECT date_bin('1 minute', ts, TIMESTAMPTZ '2000-01-01 00:00:00+00')) AS m(minute)
+                GROUP BY dim, minute, key, success;
+
+                -- header.<name>= filters are containment tests on the captured headers.
+                CREATE INDEX audit_payloads_request_headers_idx ON audit_payloads USING GIN (request_headers jsonb_path_ops);
+                """
+        ),
     ]
 }

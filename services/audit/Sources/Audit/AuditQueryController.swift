@@ -6,11 +6,16 @@ import TollgateCore
 
 /// The audit query API (internal token):
 /// `GET /internal/v1/audit/events` with every filter of seed 002 (`AuditFilter`) plus `limit`
-/// (1...1000, default 50) and `offset` → `{"events": [...], "total": N}`, and
+/// (1...1000, default 50) and `offset` → `{"events": [...], "has_more": B, "total": N,
+/// "total_exact": B}`: `total` counts the matches up to `countCap` (10,000), and
+/// `total_exact` is false when there are more; and
 /// `GET /internal/v1/audit/events/{id}` with its payload (400 for a non-UUID, 404 unknown).
 struct AuditQueryController: Sendable {
     let client: PostgresClient
     let internalToken: String
+
+    /// Matches counted at most, per page request.
+    static let countCap = 10_000
 
     static let eventJSON = """
         jsonb_build_object('id', e.id, 'timestamp', e.ts, 'duration_ms', e.duration_ms, 'request_id', e.request_id,
@@ -38,40 +43,39 @@ struct AuditQueryController: Sendable {
         } catch let invalid as AuditFilter.Invalid {
             throw HTTPError(.badRequest, message: invalid.message)
         }
+        let join = filter.needsPayload ? "JOIN audit_payloads p ON p.event_id = e.id AND p.ts = e.ts" : ""
         var bindings = PostgresBindings()
         let conditions = filter.conditions(into: &bindings)
-        bindings.append(limit)
+        let whereClause = conditions.isEmpty ? "" : "WHERE " + conditions.joined(separator: " AND ")
+        // One row more than the page says whether another page follows; the count stops at
+        // `countCap` matches, so neither query's cost grows with the table.
+        let countSQL = PostgresQuery(
+            unsafeSQL: "SELECT count(*) FROM (SELECT 1 FROM audit_events e \(join) \(whereClause) LIMIT \(Self.countCap + 1)) matches", binds: bindings
+        )
+        bindings.append(limit + 1)
         let limitPlaceholder = "$\(bindings.count)"
         bindings.append(offset)
         let offsetPlaceholder = "$\(bindings.count)"
-        let join = filter.needsPayload ? "JOIN audit_payloads p ON p.event_id = e.id AND p.ts = e.ts" : ""
-        let whereClause = conditions.isEmpty ? "" : "WHERE " + conditions.joined(separator: " AND ")
-        let sql = PostgresQuery(
+        let pageSQL = PostgresQuery(
             unsafeSQL: """
-                SELECT \(Self.eventJSON)::text, count(*) OVER ()
+                SELECT \(Self.eventJSON)::text
                 FROM audit_events e \(join) \(whereClause)
                 ORDER BY e.ts DESC, e.id
                 LIMIT \(limitPlaceholder) OFFSET \(offsetPlaceholder)
                 """,
             binds: bindings
         )
-        var events: [String] = []
-        var total = 0
-        for try await (json, count) in try await client.query(sql, logger: context.logger).decode((String, Int).self) {
-            events.append(json)
-            total = count
-        }
-        if events.isEmpty, offset > 0 {
-            // Past the last page: count without the window function.
-            var countBindings = PostgresBindings()
-            let countConditions = filter.conditions(into: &countBindings)
-            let countSQL = PostgresQuery(
-                unsafeSQL: "SELECT count(*) FROM audit_events e \(join) \(countConditions.isEmpty ? "" : "WHERE " + countConditions.joined(separator: " AND "))",
-                binds: countBindings
-            )
-            total = try await client.query(countSQL, logger: context.logger).collect().first?.decode(Int.self) ?? 0
-        }
-        return Response.json("{\"events\":[\(events.joined(separator: ","))],\"total\":\(total)}")
+        let client = self.client
+        let logger = context.logger
+        async let counted = client.query(countSQL, logger: logger).collect().first?.decode(Int.self) ?? 0
+        var events = try await client.query(pageSQL, logger: logger).collect().map { try $0.decode(String.self) }
+        let hasMore = events.count > limit
+        if hasMore { events.removeLast() }
+        let matches = try await counted
+        let exact = matches <= Self.countCap
+        return Response.json(
+            "{\"events\":[\(events.joined(separator: ","))],\"has_more\":\(hasMore),\"total\":\(min(matches, Self.countCap)),\"total_exact\":\(exact)}"
+        )
     }
 
     private func event(_ request: Request, context: BasicRequestContext) async throws -> Response {

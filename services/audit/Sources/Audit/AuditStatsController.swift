@@ -7,10 +7,13 @@ import TollgateCore
 /// Aggregates and export of the audit trail (internal token):
 /// - `GET /internal/v1/audit/export?<filters>&format=jsonl`: NDJSON of event summaries,
 ///   newest first, streamed from Postgres, at most 100,000 rows.
-/// - `GET /internal/v1/audit/timeseries?from=&to=&bucket=1m`: counts per bucket, empty buckets included.
+/// - `GET /internal/v1/audit/timeseries?from=&to=&bucket=1m`: counts, errors and mean duration
+///   per bucket, empty buckets included.
 /// - `GET /internal/v1/audit/breakdown?by=tool|user|success|auth_type&from=&to=`.
-/// - `GET /internal/v1/audit/dashboard`: the last hour's totals, error rate, p50/p95 duration,
-///   unique users and tools, and the most recent events.
+/// - `GET /internal/v1/audit/dashboard`: the last hour's totals (`AuditDashboard`).
+///
+/// The aggregates of an unrestricted caller read the per-minute rollups plus the events of the
+/// partial minutes at the window's edges (`RollupWindow`): exact, and a few rows per minute.
 struct AuditStatsController: Sendable {
     static let exportCap = InternalAPI.Audit.exportMaxRows
     static let maximumBuckets = 10_000
@@ -101,70 +104,76 @@ struct AuditStatsController: Sendable {
             throw HTTPError(.badRequest, message: "bucket must be a duration like 30s, 1m or 1h")
         }
         // A window that would need more than `maximumBuckets` buckets gets wider buckets
-        // instead of an error; the answer's `bucket` says which were used.
+        // instead of an error (whole minutes, so the rollups can answer); the answer's
+        // `bucket` says which were used.
         let span = to.timeIntervalSince(from)
         if span / Double(bucket) > Double(Self.maximumBuckets) {
-            bucket = Int((span / Double(Self.maximumBuckets)).rounded(.up))
+            bucket = Int((span / Double(Self.maximumBuckets) / 60).rounded(.up)) * 60
         }
-        let sql: PostgresQuery = """
-            WITH buckets AS (
-                SELECT generate_series(
-                    to_timestamp(floor(extract(epoch FROM \(from)::timestamptz) / \(bucket)) * \(bucket)),
-                    \(to)::timestamptz - interval '1 microsecond', make_interval(secs => \(bucket))) AS start
-            ), counts AS (
-                SELECT to_timestamp(floor(extract(epoch FROM ts) / \(bucket)) * \(bucket)) AS start,
-                       count(*) AS total, count(*) FILTER (WHERE NOT success) AS errors
-                FROM audit_events WHERE ts >= \(from) AND ts < \(to) AND (\(subject)::text IS NULL OR user_subject = \(subject)) GROUP BY 1
-            )
-            SELECT coalesce(jsonb_agg(jsonb_build_object('ts', b.start, 'count', coalesce(c.total, 0), 'errors', coalesce(c.errors, 0)) ORDER BY b.start), '[]')::text
-            FROM buckets b LEFT JOIN counts c USING (start)
-            """
+        var bindings = PostgresBindings()
+        // Whole-minute buckets of an unrestricted caller come from the rollups; finer buckets
+        // and a restricted caller's own rows, from the events.
+        let parts =
+            subject == nil && bucket % 60 == 0
+            ? RollupWindow(from: from, to: to).parts(dim: "all", rollupKey: "NULL::text", eventKey: "NULL::text", bindings: &bindings)
+            : RollupWindow.eventParts(from: from, to: to, subject: subject, eventKey: "NULL::text", bindings: &bindings)
+        bindings.append(from)
+        let fromPlaceholder = "$\(bindings.count)"
+        bindings.append(to)
+        let toPlaceholder = "$\(bindings.count)"
+        let sql = PostgresQuery(
+            unsafeSQL: """
+                WITH buckets AS (
+                    SELECT generate_series(
+                        to_timestamp(floor(extract(epoch FROM \(fromPlaceholder)::timestamptz) / \(bucket)) * \(bucket)),
+                        \(toPlaceholder)::timestamptz - interval '1 microsecond', make_interval(secs => \(bucket))) AS start
+                ), counts AS (
+                    SELECT to_timestamp(floor(extract(epoch FROM at) / \(bucket)) * \(bucket)) AS start,
+                           sum(total) AS total, sum(errors) AS errors, sum(duration) AS duration
+                    FROM (\(parts)) parts GROUP BY 1
+                )
+                SELECT coalesce(jsonb_agg(jsonb_build_object('ts', b.start, 'count', coalesce(c.total, 0), 'errors', coalesce(c.errors, 0),
+                    'avg_ms', CASE WHEN c.total > 0 THEN round(c.duration::numeric / c.total, 1) END) ORDER BY b.start), '[]')::text
+                FROM buckets b LEFT JOIN counts c USING (start)
+                """,
+            binds: bindings
+        )
         let points = try await client.query(sql, logger: context.logger).collect().first?.decode(String.self) ?? "[]"
         return Response.json("{\"points\":\(points),\"bucket\":\"\(GoDuration.format(seconds: bucket))\"}")
     }
 
     private func breakdown(_ request: Request, context: BasicRequestContext) async throws -> Response {
         let query = request.uri.form
-        let columns = ["tool": "tool_name", "user": "user_subject", "success": "success::text", "auth_type": "auth_type"]
+        // Each dimension: the rollup dimension and key, and the events' column.
+        let dimensions = [
+            "tool": ("tool", "key", "tool_name"), "user": ("user", "key", "user_subject"),
+            "success": ("all", "success::text", "success::text"), "auth_type": ("auth_type", "key", "auth_type"),
+        ]
         let by = query.get("by") ?? "tool"
-        guard let column = columns[by] else { throw HTTPError(.badRequest, message: "by must be tool, user, success or auth_type") }
+        guard let (dim, rollupKey, column) = dimensions[by] else { throw HTTPError(.badRequest, message: "by must be tool, user, success or auth_type") }
         let (from, to) = try Self.window(query.get("from"), query.get("to"), defaultSeconds: 86_400)
+        let subject = AuditQueryController.subject(request)
+        var bindings = PostgresBindings()
+        let parts =
+            subject == nil
+            ? RollupWindow(from: from, to: to).parts(dim: dim, rollupKey: rollupKey, eventKey: column, bindings: &bindings)
+            : RollupWindow.eventParts(from: from, to: to, subject: subject, eventKey: column, bindings: &bindings)
         let sql = PostgresQuery(
             unsafeSQL: """
                 SELECT coalesce(jsonb_agg(jsonb_build_object('key', key, 'count', total, 'errors', errors, 'avg_duration_ms', avg_ms) ORDER BY total DESC, key), '[]')::text
-                FROM (SELECT \(column) AS key, count(*) AS total, count(*) FILTER (WHERE NOT success) AS errors, round(avg(duration_ms)::numeric, 1) AS avg_ms
-                      FROM audit_events WHERE ts >= $1 AND ts < $2 AND ($3::text IS NULL OR user_subject = $3) GROUP BY 1 ORDER BY 2 DESC LIMIT 1000) groups
+                FROM (SELECT key, sum(total) AS total, sum(errors) AS errors, round(sum(duration)::numeric / sum(total), 1) AS avg_ms
+                      FROM (\(parts)) parts GROUP BY 1 ORDER BY 2 DESC, 1 LIMIT 1000) groups
                 """,
-            binds: {
-                var bindings = Self.bindings(from, to)
-                bindings.append(AuditQueryController.subject(request))
-                return bindings
-            }()
+            binds: bindings
         )
         let rows = try await client.query(sql, logger: context.logger).collect().first?.decode(String.self) ?? "[]"
         return Response.json("{\"breakdown\":\(rows),\"by\":\"\(by)\"}")
     }
 
     private func dashboard(_ request: Request, context: BasicRequestContext) async throws -> Response {
-        let since = Date().addingTimeInterval(-3600)
         let subject = AuditQueryController.subject(request)
-        let sql: PostgresQuery = """
-            SELECT jsonb_build_object(
-                'window', '1h0m0s',
-                'total', count(*),
-                'errors', count(*) FILTER (WHERE NOT success),
-                'error_rate', CASE WHEN count(*) = 0 THEN 0 ELSE round(count(*) FILTER (WHERE NOT success)::numeric / count(*), 4) END,
-                'p50_ms', percentile_cont(0.5) WITHIN GROUP (ORDER BY duration_ms),
-                'p95_ms', percentile_cont(0.95) WITHIN GROUP (ORDER BY duration_ms),
-                'unique_users', count(DISTINCT user_subject),
-                'unique_tools', count(DISTINCT tool_name),
-                'recent', (SELECT coalesce(jsonb_agg(recent.event), '[]') FROM (
-                    SELECT \(unescaped: AuditQueryController.eventJSON) AS event FROM audit_events e
-                    WHERE e.ts >= \(since) AND (\(subject)::text IS NULL OR e.user_subject = \(subject)) ORDER BY e.ts DESC LIMIT 10) recent)
-            )::text
-            FROM audit_events WHERE ts >= \(since) AND (\(subject)::text IS NULL OR user_subject = \(subject))
-            """
-        let stats = try await client.query(sql, logger: context.logger).collect().first?.decode(String.self) ?? "{}"
+        let stats = try await subject == nil ? AuditDashboard.fromRollups(client: client, now: Date(), logger: context.logger)
+            : AuditDashboard.fromEvents(client: client, subject: subject!, now: Date(), logger: context.logger)
         return Response.json(stats)
     }
 

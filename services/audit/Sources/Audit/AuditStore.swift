@@ -8,6 +8,8 @@ import SharedProto
 /// `ON CONFLICT DO NOTHING` on the event key makes a redelivered batch harmless. Events are
 /// written as `storable` (no U+0000, which Postgres refuses).
 ///
+/// The same transaction adds the new events to the per-minute rollups (`AuditRollups`).
+///
 /// With a `chain`, the same transaction also links every new event into the consumer's hash
 /// chain (`ChainLink`): the chain's head row is locked, the inserts return Postgres' hashes of
 /// the rows as stored, the links are written, the head moves, and a signed checkpoint is added
@@ -49,6 +51,9 @@ struct AuditStore: Sendable {
                 for try await (id, hash) in rows.decode((UUID, Data).self) {
                     inserted += 1
                     eventHashes[id] = Array(hash)
+                }
+                if let upsert = AuditRollups(chunk.lazy.filter { eventHashes[$0.id] != nil }).upsert {
+                    try await connection.query(upsert, logger: logger)
                 }
                 var payloadHashes: [UUID: [UInt8]] = [:]
                 let payloads = chunk.filter { $0.payload != nil && eventHashes[$0.id] != nil }

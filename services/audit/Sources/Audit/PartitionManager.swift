@@ -75,6 +75,10 @@ struct PartitionManager: Service {
             for table in Self.tables {
                 try await connection.query("DELETE FROM \(unescaped: table)_default WHERE ts < \(cutoff)", logger: logger)
             }
+            // Rollups follow the events out (by dimension, so the key index finds them).
+            try await connection.query(
+                "DELETE FROM audit_rollups WHERE dim IN ('all', 'tool', 'user', 'auth_type') AND minute < \(cutoff)", logger: logger
+            )
             return (missing.map(\.name), expired)
         }
     }
