@@ -7,6 +7,7 @@ import Testing
 import TollgateCore
 
 @testable import Audit
+@testable import Gateway
 
 extension AuditTableSuites {
     /// The aggregates read from the rollups agree exactly with the same aggregates computed
@@ -19,7 +20,7 @@ extension AuditTableSuites {
         typealias Pipeline = AuditTableSuites.AuditPipelineTests
 
         static func events(at base: Date, count: Int, seed: UInt64) -> [AuditEvent] {
-            var generator = SeededGenerator(seed: seed)
+            var generator = SplitMix64(seed: seed)
             let tools = ["alpha", "beta", "gamma"]
             let users: [String?] = ["apikey:a", "apikey:b", "oidc:c", nil]
             let durations: [Int64] = [0, 1, 7, 13, 45, 250, 999, 4_000, 700_000]
@@ -233,18 +234,5 @@ extension AuditTableSuites {
                 }
             }
         }
-    }
-}
-
-/// A small deterministic generator (SplitMix64), so a failing case can be repeated.
-struct SeededGenerator: RandomNumberGenerator {
-    var state: UInt64
-    init(seed: UInt64) { state = seed }
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE5_E9B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
     }
 }

@@ -12,6 +12,10 @@ public struct AuditConfig: ServiceConfiguration {
     static let block = ConfigKey("consumer.block", env: "TOLLGATE_AUDIT_BLOCK", .duration, default: "1s", "How long one XREADGROUP waits for new entries.")
     static let claimIdle = ConfigKey("consumer.claim_idle", env: "TOLLGATE_AUDIT_CLAIM_IDLE", .duration, default: "30s", "Entries pending this long with another (dead) consumer are claimed.")
     static let maxDeliveries = ConfigKey("consumer.max_deliveries", env: "TOLLGATE_AUDIT_MAX_DELIVERIES", .int, default: "5", "Entries delivered more often than this go to the dead-letter stream.")
+    static let consumers = ConfigKey(
+        "consumer.count", env: "TOLLGATE_AUDIT_CONSUMERS", .int, default: "2",
+        "Consumers in this process, each with its own transaction and hash chain (named consumer.name, then consumer.name-2, ...)."
+    )
     static let consumerName = ConfigKey("consumer.name", env: "TOLLGATE_AUDIT_CONSUMER", .string, default: "", "This process's consumer name in the group; default: host name and pid.")
 
     static let signingKey = ConfigKey(
@@ -25,7 +29,7 @@ public struct AuditConfig: ServiceConfiguration {
 
     public static var configKeys: [ConfigKey] {
         ServiceSettings.keys(for: service) + [
-            retentionDays, partitionsAhead, batchSize, block, claimIdle, maxDeliveries, consumerName, signingKey, checkpointEvery, checkpointInterval,
+            retentionDays, partitionsAhead, batchSize, block, claimIdle, maxDeliveries, consumers, consumerName, signingKey, checkpointEvery, checkpointInterval,
         ]
     }
 
@@ -36,6 +40,7 @@ public struct AuditConfig: ServiceConfiguration {
     public var block: Duration
     public var claimIdle: Duration
     public var maxDeliveries: Int
+    public var consumers: Int
     public var consumerName: String
     public var signingKey: String?
     public var checkpointEvery: Int
@@ -49,6 +54,7 @@ public struct AuditConfig: ServiceConfiguration {
         block = try reader.duration(Self.block)
         claimIdle = try reader.duration(Self.claimIdle)
         maxDeliveries = try reader.int(Self.maxDeliveries, in: 1...1000)
+        consumers = try reader.int(Self.consumers, in: 1...16)
         consumerName = reader.optionalString(Self.consumerName) ?? "\(ProcessInfo.processInfo.hostName)-\(ProcessInfo.processInfo.processIdentifier)"
         signingKey = reader.optionalString(Self.signingKey)
         if let signingKey, (try? ChainSigner(seedBase64: signingKey)) == nil {

@@ -274,14 +274,26 @@ final class AuditConsumer: Service, Sendable {
         let pending = try await redis.send(
             RedisCommand("XPENDING", [RedisArgument(RedisNames.auditStream), RedisArgument(RedisNames.auditConsumerGroup), "IDLE", idle, "-", "+", RedisArgument(settings.batchSize)])
         )
-        var exhausted: [(Entry, String)] = []
+        var deliveries: [String: Int64] = [:]
         for item in pending.array ?? [] {
-            guard let parts = item.array, parts.count == 4, let id = parts[0].string, let deliveries = parts[3].int, deliveries > settings.maxDeliveries else { continue }
-            let range = try await redis.send("XRANGE", RedisArgument(RedisNames.auditStream), RedisArgument(id), RedisArgument(id))
-            let entry = range.array?.first.flatMap(Self.entry) ?? Entry(id: id, fields: nil)
-            exhausted.append((entry, "delivered \(deliveries) times without being stored"))
+            guard let parts = item.array, parts.count == 4, let id = parts[0].string, let count = parts[3].int, count > settings.maxDeliveries else { continue }
+            deliveries[id] = count
         }
-        if !exhausted.isEmpty { try await deadLetter(exhausted) }
+        if !deliveries.isEmpty {
+            // Claimed before they are dead-lettered: when several consumers (of this process or
+            // another) see the same entries, only the one whose XCLAIM wins them moves them.
+            let reply = try await redis.send(
+                RedisCommand(
+                    "XCLAIM",
+                    [RedisArgument(RedisNames.auditStream), RedisArgument(RedisNames.auditConsumerGroup), RedisArgument(settings.consumer), idle]
+                        + deliveries.keys.sorted().map { RedisArgument($0) }
+                )
+            )
+            let exhausted = (reply.array ?? []).compactMap(Self.entry).map { entry in
+                (entry, "delivered \(deliveries[entry.id] ?? 0) times without being stored")
+            }
+            if !exhausted.isEmpty { try await deadLetter(exhausted) }
+        }
 
         let reply = try await redis.send(
             RedisCommand("XAUTOCLAIM", [RedisArgument(RedisNames.auditStream), RedisArgument(RedisNames.auditConsumerGroup), RedisArgument(settings.consumer), idle, "0-0", "COUNT", RedisArgument(settings.batchSize)])
