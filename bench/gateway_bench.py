@@ -476,6 +476,12 @@ def section_portal(args):
                 times.sort()
                 print(f"| {label} | {len(times)} | {times[len(times) // 2]:.1f} | {times[min(len(times) - 1, int(len(times) * 0.95))]:.1f} |")
                 sys.stdout.flush()
+            # The plans behind the events page, one filter of seed 002 each (`audit explain-queries`).
+            filters = ["tool=echo&success=false", f"user={seeded[0]}", "session=s-1", "success=false",
+                       f"from={stamp(7200)}&to={stamp(3600)}", "q=synthetic", "param.key=k42", "response.isError=true",
+                       "header.user-agent=bench&tool=lorem", "has=response_error"]
+            print("\nPlans of the events page and its capped count (`audit explain-queries`, EXPLAIN ANALYZE as the audit role):\n")
+            print(subprocess.run([os.path.join(BIN, "audit"), "explain-queries", *filters], capture_output=True, text=True).stdout.strip())
             started = time.monotonic()
             lines = 0
             with client.stream("GET", f"{portal}/api/v1/portal/audit/export", params={"user": seeded[0]}) as response:

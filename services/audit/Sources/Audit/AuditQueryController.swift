@@ -43,28 +43,7 @@ struct AuditQueryController: Sendable {
         } catch let invalid as AuditFilter.Invalid {
             throw HTTPError(.badRequest, message: invalid.message)
         }
-        let join = filter.needsPayload ? "JOIN audit_payloads p ON p.event_id = e.id AND p.ts = e.ts" : ""
-        var bindings = PostgresBindings()
-        let conditions = filter.conditions(into: &bindings)
-        let whereClause = conditions.isEmpty ? "" : "WHERE " + conditions.joined(separator: " AND ")
-        // One row more than the page says whether another page follows; the count stops at
-        // `countCap` matches, so neither query's cost grows with the table.
-        let countSQL = PostgresQuery(
-            unsafeSQL: "SELECT count(*) FROM (SELECT 1 FROM audit_events e \(join) \(whereClause) LIMIT \(Self.countCap + 1)) matches", binds: bindings
-        )
-        bindings.append(limit + 1)
-        let limitPlaceholder = "$\(bindings.count)"
-        bindings.append(offset)
-        let offsetPlaceholder = "$\(bindings.count)"
-        let pageSQL = PostgresQuery(
-            unsafeSQL: """
-                SELECT \(Self.eventJSON)::text
-                FROM audit_events e \(join) \(whereClause)
-                ORDER BY e.ts DESC, e.id
-                LIMIT \(limitPlaceholder) OFFSET \(offsetPlaceholder)
-                """,
-            binds: bindings
-        )
+        let (pageSQL, countSQL) = Self.pageQueries(filter, limit: limit, offset: offset)
         let client = self.client
         let logger = context.logger
         async let counted = client.query(countSQL, logger: logger).collect().first?.decode(Int.self) ?? 0
@@ -76,6 +55,33 @@ struct AuditQueryController: Sendable {
         return Response.json(
             "{\"events\":[\(events.joined(separator: ","))],\"has_more\":\(hasMore),\"total\":\(min(matches, Self.countCap)),\"total_exact\":\(exact)}"
         )
+    }
+
+    /// The queries of one page: its events (newest first, one more than `limit`, which says
+    /// whether another page follows) and the count of matches, stopped at `countCap + 1` so
+    /// neither query's cost grows with the table.
+    static func pageQueries(_ filter: AuditFilter, limit: Int, offset: Int) -> (page: PostgresQuery, count: PostgresQuery) {
+        let join = filter.needsPayload ? "JOIN audit_payloads p ON p.event_id = e.id AND p.ts = e.ts" : ""
+        var bindings = PostgresBindings()
+        let conditions = filter.conditions(into: &bindings)
+        let whereClause = conditions.isEmpty ? "" : "WHERE " + conditions.joined(separator: " AND ")
+        let count = PostgresQuery(
+            unsafeSQL: "SELECT count(*) FROM (SELECT 1 FROM audit_events e \(join) \(whereClause) LIMIT \(countCap + 1)) matches", binds: bindings
+        )
+        bindings.append(limit + 1)
+        let limitPlaceholder = "$\(bindings.count)"
+        bindings.append(offset)
+        let offsetPlaceholder = "$\(bindings.count)"
+        let page = PostgresQuery(
+            unsafeSQL: """
+                SELECT \(eventJSON)::text
+                FROM audit_events e \(join) \(whereClause)
+                ORDER BY e.ts DESC, e.id
+                LIMIT \(limitPlaceholder) OFFSET \(offsetPlaceholder)
+                """,
+            binds: bindings
+        )
+        return (page, count)
     }
 
     private func event(_ request: Request, context: BasicRequestContext) async throws -> Response {

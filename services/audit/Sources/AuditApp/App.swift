@@ -8,6 +8,9 @@ struct AuditApp {
         if CommandLine.arguments.dropFirst().first == "verify-export" {
             exit(VerifyExportCommand.run(Array(CommandLine.arguments.dropFirst(2))))
         }
+        if CommandLine.arguments.dropFirst().first == "explain-queries" {
+            exit(await ExplainQueriesCommand.run(Array(CommandLine.arguments.dropFirst(2))))
+        }
         await ServiceMain.run(AuditConfig.self, build: buildApplication)
     }
 }
