@@ -20,7 +20,7 @@ import uuid
 
 import httpx
 
-from benchlib import free_port
+from benchlib import free_port, psql
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 sys.path.insert(0, os.path.join(ROOT, "bench"))
@@ -493,6 +493,82 @@ def section_portal(args):
         portal_seed.remove(seeded)
 
 
+def cpu_by_component():
+    """CPU seconds so far of every Tollgate process and every Postgres backend, by name (a
+    backend is named after its role: `postgres tollgate_audit`)."""
+    seconds = {}
+    ticks = os.sysconf("SC_CLK_TCK")
+    for pid in filter(str.isdigit, os.listdir("/proc")):
+        try:
+            stat = open(f"/proc/{pid}/stat").read()
+            name = stat[stat.index("(") + 1:stat.rindex(")")]
+            fields = stat[stat.rindex(")") + 2:].split()
+            if name == "postgres":
+                command = open(f"/proc/{pid}/cmdline").read().replace("\0", " ")
+                name = "postgres " + (command.split(":", 1)[1].split()[0] if ":" in command else "(server)")
+            seconds[name] = seconds.get(name, 0) + (int(fields[11]) + int(fields[12])) / ticks
+        except (OSError, ValueError, IndexError):
+            pass
+    return seconds
+
+
+def redis_commands():
+    out = subprocess.run(["redis-cli", "-p", os.environ["TOLLGATE_REDIS_PORT"], "INFO", "commandstats"],
+                         env={**os.environ, "REDISCLI_AUTH": os.environ["TOLLGATE_REDIS_PASSWORD"]}, capture_output=True, text=True, check=True).stdout
+    return {match[0]: int(match[1]) for match in re.findall(r"cmdstat_(\w+(?:\|\w+)?):calls=(\d+)", out)}
+
+
+def postgres_totals():
+    row = psql("SELECT (SELECT tup_inserted + tup_updated FROM pg_stat_database WHERE datname = 'tollgate'), "
+               "pg_current_wal_lsn() - '0/0'::pg_lsn, "
+               "(SELECT sum(pg_total_relation_size(c.oid)) FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace "
+               " WHERE n.nspname = 'audit' AND c.relkind = 'r')")
+    rows, wal, size = row.split("|")
+    return int(rows), int(float(wal)), int(float(size))
+
+
+def section_scaling(args):
+    print("\n## 10. What one tool call costs each component (docs/scaling.md)\n")
+    print("`tools/call echo` through one gateway (release build, audit on, a database key, 8 clients for "
+          f"{args.seconds} s), then until the audit service has stored every call. CPU from /proc for each process;")
+    print("Redis commands from `INFO commandstats`; Postgres rows from `pg_stat_database`, WAL from the LSN, bytes from")
+    print("the audit schema's table sizes. Divided by the number of calls.\n")
+    name = f"bench-scaling-{uuid.uuid4().hex[:8]}"
+    key = mint_key(name)
+    subject = "apikey:" + key.split("_")[1]
+    process = gateway("scaling", TOLLGATE_GATEWAY_AUDIT="true", TOLLGATE_GATEWAY_ALLOW_ANONYMOUS="false")
+    try:
+        check_call(process.url, "echo", key=key)
+        time.sleep(2)
+        cpu, commands, (rows, wal, size) = cpu_by_component(), redis_commands(), postgres_totals()
+        gateway_cpu = process.cpu_seconds()
+        result = wrk(process.url, "echo", 8, args.seconds, key)
+        gateway_cpu = process.cpu_seconds() - gateway_cpu
+        calls = result["requests"]
+        deadline = time.monotonic() + 120
+        while int(psql(f"SELECT count(*) FROM audit.audit_events WHERE user_subject = '{subject}'")) < calls + 1 and time.monotonic() < deadline:
+            time.sleep(0.5)
+        time.sleep(1)
+        cpu_after, commands_after, (rows_after, wal_after, size_after) = cpu_by_component(), redis_commands(), postgres_totals()
+    finally:
+        process.stop()
+    print(f"{calls:,} calls at {result['rps']:,.0f} req/s.\n")
+    print("| component | per call |")
+    print("|---|---|")
+    print(f"| gateway CPU | {gateway_cpu * 1e6 / calls:.0f} µs |")
+    for component in ("audit", "keys", "portal-api", "redis-server", "postgres tollgate_audit", "postgres tollgate_gateway",
+                      "postgres tollgate_keys", "postgres (server)"):
+        spent = cpu_after.get(component, 0) - cpu.get(component, 0)
+        print(f"| {component} CPU | {spent * 1e6 / calls:.0f} µs |")
+    used = {command: commands_after.get(command, 0) - commands.get(command, 0) for command in commands_after}
+    total = sum(used.values())
+    detail = ", ".join(f"{command} {count / calls:.2f}" for command, count in sorted(used.items(), key=lambda item: -item[1]) if count / calls >= 0.01)
+    print(f"| Redis commands | {total / calls:.2f} ({detail}) |")
+    print(f"| Postgres rows written (inserted + updated) | {(rows_after - rows) / calls:.2f} |")
+    print(f"| Postgres WAL | {(wal_after - wal) / calls / 1024:.1f} KiB |")
+    print(f"| audit schema growth | {(size_after - size) / calls / 1024:.2f} KiB |")
+
+
 def section_hostile(args):
     print("\n## 9. Hostile input: one `tools/call` whose arguments hold an object of 100,000 keys (about 1.6 MB)\n")
     print("Gateway CPU for the whole request (parse, dispatch, answer, audit when on); the mean of 5 requests")
@@ -524,7 +600,7 @@ def section_hostile(args):
 def main():
     parser = argparse.ArgumentParser()
     parser.add_argument("--quick", action="store_true", help="short runs (every table, under 10 minutes)")
-    parser.add_argument("--only", help="comma-separated sections: forwarding,builtin,peer,audit,sessions,auth,portal,hostile")
+    parser.add_argument("--only", help="comma-separated sections: forwarding,builtin,peer,audit,sessions,auth,portal,scaling,hostile")
     parser.add_argument("--profile", action="store_true", help="perf profile of the gateway in section 2")
     args = parser.parse_args()
     args.seconds = 3 if args.quick else 8
@@ -533,7 +609,7 @@ def main():
     args.lag_seconds = 3 if args.quick else 8
     args.portal_rows = 1_000_000 if args.quick else 10_000_000
     args.portal_runs = 10 if args.quick else 30
-    sections = (args.only or "forwarding,builtin,peer,audit,sessions,auth,portal,hostile").split(",")
+    sections = (args.only or "forwarding,builtin,peer,audit,sessions,auth,portal,scaling,hostile").split(",")
     print(f"# Tollgate benchmarks ({'quick' if args.quick else 'full'} run)\n")
     print(f"Machine: {os.cpu_count()} cores, {os.sysconf('SC_PAGE_SIZE') * os.sysconf('SC_PHYS_PAGES') / 2**30:.0f} GiB; "
           f"{subprocess.run(['swift', '--version'], capture_output=True, text=True).stdout.splitlines()[0]}; wrk {args.seconds} s per cell, "
@@ -541,7 +617,7 @@ def main():
     started = time.monotonic()
     for section in sections:
         {"forwarding": section_forwarding, "builtin": section_builtin, "peer": section_peer, "audit": section_audit,
-         "sessions": section_sessions, "auth": lambda _: section_auth(), "portal": section_portal,
+         "sessions": section_sessions, "auth": lambda _: section_auth(), "portal": section_portal, "scaling": section_scaling,
          "hostile": section_hostile}[section](args)
         sys.stdout.flush()
     print(f"\n(total {time.monotonic() - started:.0f} s)")

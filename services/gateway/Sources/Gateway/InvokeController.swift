@@ -69,12 +69,13 @@ struct InvokeController: Sendable {
             source: source, replayedFrom: replayedFrom
         )
         let outcome: Result<String, JSONRPCError>
-        defer { audit.toolCall(call, outcome: outcome, notifications: []) }
         do {
             outcome = .success(try await dispatcher.dispatch(message, era: .handshake(session: nil), context: ToolCallContext(identity: identity, headers: headers, progress: nil)))
         } catch {
             outcome = .failure(error)
         }
+        // The answer goes out only once its audit event is outside the process.
+        await audit.toolCall(call, outcome: outcome, notifications: [])
         switch outcome {
         case .success(let result):
             return Response.json(result)

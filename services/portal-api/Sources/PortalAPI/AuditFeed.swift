@@ -48,7 +48,7 @@ final class AuditFeed: Service, Sendable {
         self.bufferSize = bufferSize
         self.maximumClients = maximumClients
         self.logger = logger
-        self.received = metrics.counter("tollgate_portal_stream_events_total", help: "Committed audit events received for live tail.")
+        self.received = metrics.counter("tollgate_portal_stream_events_total", help: "Committed audit events received for live tail (while a stream was open).")
         self.dropped = metrics.counter("tollgate_portal_stream_dropped_total", help: "Live-tail deliveries dropped because a client was too slow.")
         self.undecodable = metrics.counter("tollgate_portal_stream_undecodable_total", help: "Announcements that could not be decoded.")
     }
@@ -95,6 +95,10 @@ final class AuditFeed: Service, Sendable {
     }
 
     private func deliver(_ payload: [UInt8]) {
+        // Nobody is tailing: the announcement is not even decoded (it costs as much CPU per
+        // event as a fair share of the audit write path).
+        let clients = state.withLock { Array($0.clients.values) }
+        guard !clients.isEmpty else { return }
         let events: [AuditEvent]
         do {
             events = try WireCoding.decoder().decode([AuditEvent].self, from: Data(payload))
@@ -104,8 +108,6 @@ final class AuditFeed: Service, Sendable {
             return
         }
         received.increment(by: Int64(events.count))
-        let clients = state.withLock { Array($0.clients.values) }
-        guard !clients.isEmpty else { return }
         let announced = events.map { Announced(event: $0, frame: $0.sseFrame) }
         for client in clients {
             if case .dropped = client.yield(.events(announced)) { dropped.increment(by: Int64(events.count)) }

@@ -8,13 +8,16 @@ import Synchronization
 import TollgateCore
 import TollgateRedis
 
-/// Publishes audit events to `tollgate:audit` off the request path.
+/// Publishes audit events to `tollgate:audit`.
 ///
-/// `publish` only appends to a bounded in-memory queue; a loop drains it in pipelined XADD
-/// batches. When Redis cannot take a batch (or the queue is full), the events are appended
-/// to a local spool file (JSON lines, on a dedicated I/O thread) and replayed when Redis
-/// answers again. An event is dropped only if it can neither be queued, published nor
-/// spooled; every outcome is counted on /metrics and drops are logged.
+/// Events go into a bounded in-memory queue; a loop drains it in pipelined XADD batches. When
+/// Redis cannot take a batch (or the queue is full), the events are appended to a local spool
+/// file (JSON lines, fsynced, on a dedicated I/O thread) and replayed when Redis answers again.
+/// `publish` returns once its event is in Redis or in the spool, so a call whose answer was sent
+/// has its event outside the process: a replica killed right after answering loses nothing.
+/// Many concurrent calls share one pipelined XADD, so the wait is about one Redis round trip.
+/// An event is dropped only if it can neither be published nor spooled; every outcome is
+/// counted on /metrics and drops are logged.
 final class AuditPublisher: Service, Sendable {
     struct Settings: Sendable {
         var capacity: Int
@@ -25,7 +28,8 @@ final class AuditPublisher: Service, Sendable {
     private let redis: RedisClient
     private let settings: Settings
     private let logger: Logger
-    private let queue = Mutex<[AuditEvent]>([])
+    /// Queued events, each with the caller waiting for it to leave the process (if one waits).
+    private let queue = Mutex<(entries: [(event: AuditEvent, done: CheckedContinuation<Void, Never>?)], closed: Bool)>(([], false))
     private let wakeup: AsyncStream<Void>.Continuation
     private let wakeups: AsyncStream<Void>
     /// Spool I/O blocks: it runs on this pool, never on the cooperative pool. One thread, so
@@ -49,18 +53,33 @@ final class AuditPublisher: Service, Sendable {
         dropped = metrics.counter("tollgate_gateway_audit_dropped_total", help: "Audit events that could be neither published nor spooled.")
     }
 
-    /// Queues an event; never waits.
-    func publish(_ event: AuditEvent) {
+    /// Returns once the event is in Redis or in the spool file.
+    func publish(_ event: AuditEvent) async {
+        await withCheckedContinuation { continuation in
+            enqueue(event, done: continuation)
+        }
+    }
+
+    /// Queues an event without waiting for it (authentication failures: a flood of bad
+    /// credentials must not hold connections open).
+    func publishWithoutWaiting(_ event: AuditEvent) {
+        enqueue(event, done: nil)
+    }
+
+    private func enqueue(_ event: AuditEvent, done: CheckedContinuation<Void, Never>?) {
         let accepted = queue.withLock { queue in
-            guard queue.count < settings.capacity else { return false }
-            queue.append(event)
+            guard !queue.closed, queue.entries.count < settings.capacity else { return false }
+            queue.entries.append((event, done))
             return true
         }
         if accepted {
             wakeup.yield()
         } else {
-            // Full queue: straight to the spool, from a task so the caller does not wait.
-            Task { await self.spool([event]) }
+            // Full queue, or the drain loop has stopped: straight to the spool.
+            Task {
+                await self.spool([event])
+                done?.resume()
+            }
         }
     }
 
@@ -80,24 +99,28 @@ final class AuditPublisher: Service, Sendable {
                 group.cancelAll()
             }
         }
-        // Shutting down: whatever is queued is published or spooled, never left behind.
+        // Shutting down: whatever is queued is published or spooled, never left behind, and
+        // later events go to the spool directly.
+        queue.withLock { $0.closed = true }
         await drain()
         try? await fileIO.shutdownGracefully()
     }
 
     private func drain() async {
         while true {
-            let batch = queue.withLock { queue -> [AuditEvent] in
-                let count = min(queue.count, settings.batchSize)
-                defer { queue.removeFirst(count) }
-                return Array(queue.prefix(count))
+            let batch = queue.withLock { queue in
+                let count = min(queue.entries.count, settings.batchSize)
+                defer { queue.entries.removeFirst(count) }
+                return Array(queue.entries.prefix(count))
             }
             guard !batch.isEmpty else { return }
-            if await xadd(batch) {
-                published.increment(by: Int64(batch.count))
+            let events = batch.map(\.event)
+            if await xadd(events) {
+                published.increment(by: Int64(events.count))
             } else {
-                await spool(batch)
+                await spool(events)
             }
+            for entry in batch { entry.done?.resume() }
         }
     }
 

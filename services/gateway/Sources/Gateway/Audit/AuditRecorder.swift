@@ -4,7 +4,7 @@ import SharedProto
 import TollgateAuth
 
 /// Builds the audit event of each tool call and authentication failure and hands it to the
-/// publisher (which never blocks). Everything captured is redacted (`Redactor`): arguments,
+/// publisher. Everything captured is redacted (`Redactor`): arguments,
 /// results, error data, notifications and headers; payloads and headers are bounded by
 /// `maxPayloadBytes` (a larger part is stored as a truncated JSON string, flagged).
 struct AuditRecorder: Sendable {
@@ -37,7 +37,8 @@ struct AuditRecorder: Sendable {
     }
 
     /// Records a finished call: `outcome` is the raw result, or the JSON-RPC error.
-    func toolCall(_ call: Call, outcome: Result<String, JSONRPCError>, notifications: [JSONValue]) {
+    /// Returns once the event is outside the process (`AuditPublisher.publish`).
+    func toolCall(_ call: Call, outcome: Result<String, JSONRPCError>, notifications: [JSONValue]) async {
         guard let publisher else { return }
         let elapsed = ContinuousClock.now - call.started
         let redactedParams = redactor.redact(call.params)
@@ -119,13 +120,13 @@ struct AuditRecorder: Sendable {
                 replayedFrom: call.replayedFrom
             )
         )
-        publisher.publish(event)
+        await publisher.publish(event)
     }
 
     /// Records a refused credential (no tool ran).
     func authenticationFailure(reason: String, headers: [(String, String)], remoteAddress: String?, requestID: String?) {
         guard let publisher else { return }
-        publisher.publish(
+        publisher.publishWithoutWaiting(
             AuditEvent(
                 timestamp: Date(), durationMs: 0, requestID: requestID.map { String($0.prefix(128)) }, toolName: "(authentication)", success: false,
                 errorMessage: reason, errorCategory: "auth", remoteAddr: remoteAddress,

@@ -170,7 +170,8 @@ struct MCPEndpoint: Sendable {
             } catch {
                 outcome = .failure(.internalError())
             }
-            if let auditCall { audit.toolCall(auditCall, outcome: outcome, notifications: notifications.entries) }
+            // The answer goes out only once its audit event is outside the process.
+            if let auditCall { await audit.toolCall(auditCall, outcome: outcome, notifications: notifications.entries) }
             return outcome
         }
 
