@@ -3,6 +3,7 @@ query benchmark, as the Postgres superuser: the daily partitions those days woul
 the audit role, as the audit service creates them), then one INSERT ... SELECT per table, then
 the per-minute rollups the consumer would have written for them. Removal takes all of it back.
 The rows carry a unique user_subject so removal touches nothing else."""
+import concurrent.futures
 import datetime
 import uuid
 
@@ -62,14 +63,28 @@ def rollup_sql(subject, sign):
         """
 
 
-def seed(count, days=1):
+def seed(count, days=1, sessions=2):
     subject = f"bench:portal:{uuid.uuid4().hex[:8]}"
     created = partitions(days)
+    # Rows are written by `sessions` psql sessions in parallel (one core each), then rolled up.
+    share = (count + sessions - 1) // sessions
+    with concurrent.futures.ThreadPoolExecutor(sessions) as pool:
+        for done in [pool.submit(psql, seed_sql(subject, days, first * share + 1, min(count, (first + 1) * share)))
+                     for first in range(sessions)]:
+            done.result()
     psql(f"""
+        {rollup_sql(subject, 1)}
+        ANALYZE audit.audit_events; ANALYZE audit.audit_payloads; ANALYZE audit.audit_rollups;
+        """)
+    return subject, created
+
+
+def seed_sql(subject, days, first, last):
+    return f"""
         CREATE TEMP TABLE seed AS
         SELECT gen_random_uuid() AS id, now() - (random() * interval '{days} days') AS ts, i,
                ({TOOLS})[1 + i % 12] AS tool, (i % 20 <> 0) AS success
-        FROM generate_series(1, {count}) AS i;
+        FROM generate_series({first}, {last}) AS i;
         INSERT INTO audit.audit_events (id, ts, duration_ms, request_id, user_subject, auth_type, api_key_name, tool_name, tool_group,
             parameters, success, error_message, error_category, request_chars, response_chars, content_blocks, transport, source, user_agent, trace_id)
         SELECT id, ts, (i * 7) % 500, 'seed-' || i, '{subject}', 'apikey', 'bench', tool, 'bench',
@@ -81,10 +96,7 @@ def seed(count, days=1):
         SELECT id, ts, 'tools/call', jsonb_build_object('key', 'k' || (i % 1000), 'n', i % 10), 60,
                '{{"user-agent": ["bench"]}}'::jsonb, jsonb_build_object('content', jsonb_build_array(jsonb_build_object('type', 'text', 'text', 'ok')), 'isError', NOT success), 120
         FROM seed;
-        {rollup_sql(subject, 1)}
-        ANALYZE audit.audit_events; ANALYZE audit.audit_payloads; ANALYZE audit.audit_rollups;
-        """)
-    return subject, created
+        """
 
 
 def remove(seeded):

@@ -132,6 +132,69 @@ extension AuditTableSuites {
             }
         }
 
+        @Test func aCountOverItsBudgetAnswersThePlannersEstimate() async throws {
+            try await Pipeline.withAuditService(extra: ["TOLLGATE_AUDIT_COUNT_BUDGET": "1ms"]) { harness, client in
+                try await TestEnvironment.withClient(try TestEnvironment.roleConfiguration(.audit)) { postgres in
+                    try await postgres.query(
+                        """
+                        INSERT INTO audit_events (id, ts, duration_ms, tool_name, success, transport, source)
+                        SELECT gen_random_uuid(), now() - make_interval(secs => n), 1, \(harness.tool), true, 'http', 'mcp'
+                        FROM generate_series(1, 200000) AS n
+                        """
+                    )
+                }
+                let page = try await Self.json(client, "\(InternalAPI.Audit.events)?tool=\(harness.tool)&limit=5")
+                #expect((page["events"] as? [Any])?.count == 5 && page["has_more"] as? Bool == true)
+                #expect(page["total_estimated"] as? Bool == true && page["total_exact"] as? Bool == false, "\(page)")
+                #expect((page["total"] as? Int ?? 0) > 0)
+                try await TestEnvironment.withClient(try TestEnvironment.roleConfiguration(.audit)) { postgres in
+                    try await postgres.query("DELETE FROM audit_events WHERE tool_name = \(harness.tool)")
+                }
+            }
+        }
+
+        @Test func payloadFilteredPagesAreReadWindowByWindowInOrder() async throws {
+            try await Pipeline.withAuditService { harness, client in
+                // Matches at ages that fall in different windows (minutes, hours, days, weeks),
+                // interleaved with events that do not match.
+                let now = Date()
+                let ages: [TimeInterval] = [60, 1_800, 4 * 3_600, 20 * 3_600, 2 * 86_400, 5 * 86_400, 10 * 86_400, 20 * 86_400]
+                var stored: [AuditEvent] = []
+                for (index, age) in ages.enumerated() {
+                    for matches in [true, false] {
+                        let marker = matches ? harness.tool : "other"
+                        stored.append(
+                            AuditEvent(
+                                timestamp: now.addingTimeInterval(-age - (matches ? 0 : 1)), durationMs: Int64(index), toolName: harness.tool,
+                                parameters: #"{"n":\#(index)}"#, success: true,
+                                payload: AuditPayload(requestParams: #"{"marker":"\#(marker)","n":\#(index)}"#)
+                            )
+                        )
+                    }
+                }
+                let batch = stored
+                try await TestEnvironment.withClient(try TestEnvironment.roleConfiguration(.audit)) { postgres in
+                    _ = try await AuditStore(client: postgres, logger: TestEnvironment.logger).insert(batch)
+                }
+                let events = InternalAPI.Audit.events
+                var seen: [Int] = []
+                for offset in stride(from: 0, to: 10, by: 3) {
+                    let page = try await Self.json(client, "\(events)?param.marker=\(harness.tool)&limit=3&offset=\(offset)")
+                    let rows = page["events"] as? [[String: Any]] ?? []
+                    seen += rows.compactMap { ($0["parameters"] as? [String: Any])?["n"] as? Int }
+                    #expect(page["has_more"] as? Bool == (offset + 3 < ages.count), "offset \(offset)")
+                    #expect(page["total"] as? Int == ages.count && page["total_exact"] as? Bool == true, "\(page)")
+                }
+                #expect(seen == Array(0..<ages.count))  // newest first, each once, across every window
+                // A window bounded by from/to: only the matches inside it.
+                let from = WireCoding.formatDate(now.addingTimeInterval(-6 * 86_400))
+                let to = WireCoding.formatDate(now.addingTimeInterval(-3_000))
+                let bounded = try await Self.json(client, "\(events)?param.marker=\(harness.tool)&from=\(from)&to=\(to)&limit=50")
+                let numbers = (bounded["events"] as? [[String: Any]] ?? []).compactMap { ($0["parameters"] as? [String: Any])?["n"] as? Int }
+                #expect(numbers == [2, 3, 4, 5] && bounded["has_more"] as? Bool == false)
+            }
+        }
+
         @Test func retentionRemovesRollupsWithTheirEvents() async throws {
             try await Pipeline.withAuditService { harness, _ in
                 let old = Date().addingTimeInterval(-40 * 86_400)

@@ -36,7 +36,7 @@ public func buildApplication(config: AuditConfig, runtime: ServiceRuntime) async
         )
     }
     let router = ServiceApplication.makeRouter(BasicRequestContext.self, settings: config.settings, runtime: runtime)
-    AuditQueryController(client: clients.postgres, internalToken: config.settings.internalToken).addRoutes(to: router)
+    AuditQueryController(client: clients.postgres, internalToken: config.settings.internalToken, countBudget: config.countBudget).addRoutes(to: router)
     AuditStatsController(client: clients.postgres, internalToken: config.settings.internalToken).addRoutes(to: router)
     AuditChainController(client: clients.postgres, internalToken: config.settings.internalToken, signer: signer).addRoutes(to: router)
     return ServiceApplication.make(

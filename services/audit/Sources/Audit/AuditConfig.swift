@@ -18,6 +18,10 @@ public struct AuditConfig: ServiceConfiguration {
     )
     static let consumerName = ConfigKey("consumer.name", env: "TOLLGATE_AUDIT_CONSUMER", .string, default: "", "This process's consumer name in the group; default: host name and pid.")
 
+    static let countBudget = ConfigKey(
+        "query.count_budget", env: "TOLLGATE_AUDIT_COUNT_BUDGET", .duration, default: "40ms",
+        "How long an events page may spend counting its matches (at most 10,000); past it the planner's estimate is answered, flagged `total_estimated`."
+    )
     static let signingKey = ConfigKey(
         "chain.signing_key", env: "TOLLGATE_AUDIT_SIGNING_KEY", .string, default: "", secret: true,
         "Ed25519 private key seed (32 bytes, base64) that signs the hash chain's checkpoints; empty: checkpoints are unsigned."
@@ -29,7 +33,7 @@ public struct AuditConfig: ServiceConfiguration {
 
     public static var configKeys: [ConfigKey] {
         ServiceSettings.keys(for: service) + [
-            retentionDays, partitionsAhead, batchSize, block, claimIdle, maxDeliveries, consumers, consumerName, signingKey, checkpointEvery, checkpointInterval,
+            retentionDays, partitionsAhead, batchSize, block, claimIdle, maxDeliveries, consumers, consumerName, countBudget, signingKey, checkpointEvery, checkpointInterval,
         ]
     }
 
@@ -41,6 +45,7 @@ public struct AuditConfig: ServiceConfiguration {
     public var claimIdle: Duration
     public var maxDeliveries: Int
     public var consumers: Int
+    public var countBudget: Duration
     public var consumerName: String
     public var signingKey: String?
     public var checkpointEvery: Int
@@ -55,6 +60,7 @@ public struct AuditConfig: ServiceConfiguration {
         claimIdle = try reader.duration(Self.claimIdle)
         maxDeliveries = try reader.int(Self.maxDeliveries, in: 1...1000)
         consumers = try reader.int(Self.consumers, in: 1...16)
+        countBudget = try reader.duration(Self.countBudget)
         consumerName = reader.optionalString(Self.consumerName) ?? "\(ProcessInfo.processInfo.hostName)-\(ProcessInfo.processInfo.processIdentifier)"
         signingKey = reader.optionalString(Self.signingKey)
         if let signingKey, (try? ChainSigner(seedBase64: signingKey)) == nil {

@@ -94,8 +94,17 @@ struct AuditFilter: Equatable {
             return "$\(bindings.count)"
         }
         if let subject { sql.append("e.user_subject = \(bind(subject))") }
-        if let from { sql.append("e.ts >= \(bind(from))") }
-        if let to { sql.append("e.ts < \(bind(to))") }
+        if let from {
+            let placeholder = bind(from)
+            sql.append("e.ts >= \(placeholder)")
+            // The same bound on the payload side lets Postgres skip its partitions too.
+            if needsPayload { sql.append("p.ts >= \(placeholder)") }
+        }
+        if let to {
+            let placeholder = bind(to)
+            sql.append("e.ts < \(placeholder)")
+            if needsPayload { sql.append("p.ts < \(placeholder)") }
+        }
         if let tool { sql.append("e.tool_name = \(bind(tool))") }
         if let user { sql.append("e.user_subject = \(bind(user))") }
         if let session { sql.append("e.session_id = \(bind(session))") }

@@ -13,6 +13,7 @@ import TollgateCore
 struct AuditQueryController: Sendable {
     let client: PostgresClient
     let internalToken: String
+    var countBudget = Duration.milliseconds(40)
 
     /// Matches counted at most, per page request.
     static let countCap = 10_000
@@ -43,17 +44,14 @@ struct AuditQueryController: Sendable {
         } catch let invalid as AuditFilter.Invalid {
             throw HTTPError(.badRequest, message: invalid.message)
         }
-        let (pageSQL, countSQL) = Self.pageQueries(filter, limit: limit, offset: offset)
-        let client = self.client
-        let logger = context.logger
-        async let counted = client.query(countSQL, logger: logger).collect().first?.decode(Int.self) ?? 0
-        var events = try await client.query(pageSQL, logger: logger).collect().map { try $0.decode(String.self) }
-        let hasMore = events.count > limit
-        if hasMore { events.removeLast() }
-        let matches = try await counted
-        let exact = matches <= Self.countCap
+        let reader = AuditPageReader(client: client, logger: context.logger, countBudget: countBudget)
+        async let counted = reader.count(filter)
+        let (events, hasMore) = try await reader.page(filter, limit: limit, offset: offset)
+        var count = try await counted
+        // An estimate is never below what this page already shows.
+        if count.estimated { count.total = max(count.total, offset + events.count + (hasMore ? 1 : 0)) }
         return Response.json(
-            "{\"events\":[\(events.joined(separator: ","))],\"has_more\":\(hasMore),\"total\":\(min(matches, Self.countCap)),\"total_exact\":\(exact)}"
+            "{\"events\":[\(events.joined(separator: ","))],\"has_more\":\(hasMore),\"total\":\(count.total),\"total_exact\":\(count.exact),\"total_estimated\":\(count.estimated)}"
         )
     }
 
@@ -82,6 +80,42 @@ struct AuditQueryController: Sendable {
             binds: bindings
         )
         return (page, count)
+    }
+
+    /// The FROM and WHERE of a filter's matches.
+    private static func matching(_ filter: AuditFilter, _ bindings: inout PostgresBindings) -> String {
+        let join = filter.needsPayload ? "JOIN audit_payloads p ON p.event_id = e.id AND p.ts = e.ts" : ""
+        let conditions = filter.conditions(into: &bindings)
+        return "FROM audit_events e \(join) " + (conditions.isEmpty ? "" : "WHERE " + conditions.joined(separator: " AND "))
+    }
+
+    /// Every match (for the planner's estimate of their number).
+    static func matchesQuery(_ filter: AuditFilter) -> PostgresQuery {
+        var bindings = PostgresBindings()
+        let from = matching(filter, &bindings)
+        return PostgresQuery(unsafeSQL: "SELECT 1 \(from)", binds: bindings)
+    }
+
+    /// The keys `(id, ts)` of the newest `limit` matches.
+    static func keysQuery(_ filter: AuditFilter, limit: Int) -> PostgresQuery {
+        var bindings = PostgresBindings()
+        let from = matching(filter, &bindings)
+        bindings.append(limit)
+        return PostgresQuery(unsafeSQL: "SELECT e.id, e.ts \(from) ORDER BY e.ts DESC, e.id LIMIT $\(bindings.count)", binds: bindings)
+    }
+
+    /// The events with these keys, as JSON, with their ids.
+    static func eventsByKey(_ keys: [(UUID, Date)]) -> PostgresQuery {
+        var bindings = PostgresBindings()
+        bindings.append(keys.map(\.0))
+        bindings.append(keys.map(\.1))
+        return PostgresQuery(
+            unsafeSQL: """
+                SELECT e.id, \(eventJSON)::text FROM unnest($1::uuid[], $2::timestamptz[]) AS k(id, ts)
+                JOIN audit_events e ON e.id = k.id AND e.ts = k.ts
+                """,
+            binds: bindings
+        )
     }
 
     private func event(_ request: Request, context: BasicRequestContext) async throws -> Response {

@@ -1,0 +1,100 @@
+import Foundation
+import Logging
+import PostgresNIO
+
+/// Reads one page of events and its count, with costs that do not grow with the table.
+///
+/// - A filter on indexed columns only is one query: Postgres walks the matching index newest
+///   first and stops after the page.
+/// - A filter on the payload (`param.`, `response.`, `header.`, `has=`) cannot be walked in time
+///   order (its GIN index returns matches in no order), so the page is read window by window,
+///   newest first (the last hour, 6 hours, a day, 3 days, a week, two weeks, then the rest): a
+///   filter that matches often is answered from the first window, a rare one from a few
+///   windows' index lookups, never by walking the whole trail in time order.
+/// - The count stops at `AuditQueryController.countCap` matches and has `countBudget` to finish;
+///   past it, the planner's estimate is answered instead, flagged as such.
+struct AuditPageReader: Sendable {
+    let client: PostgresClient
+    let logger: Logger
+    /// How long the count may take (`query.count_budget`).
+    var countBudget = Duration.milliseconds(40)
+
+    static let windows: [TimeInterval] = [3_600, 6 * 3_600, 86_400, 3 * 86_400, 7 * 86_400, 14 * 86_400]
+
+    struct Count {
+        var total: Int
+        var exact: Bool
+        var estimated: Bool
+    }
+
+    /// The page's events (JSON objects), and whether more follow.
+    func page(_ filter: AuditFilter, limit: Int, offset: Int, now: Date = Date()) async throws -> (events: [String], hasMore: Bool) {
+        guard filter.needsPayload else {
+            var events = try await client.query(AuditQueryController.pageQueries(filter, limit: limit, offset: offset).page, logger: logger)
+                .collect().map { try $0.decode(String.self) }
+            let hasMore = events.count > limit
+            if hasMore { events.removeLast() }
+            return (events, hasMore)
+        }
+        // The keys of the first offset + limit + 1 matches, window by window, newest first.
+        let wanted = offset + limit + 1
+        var keys: [(UUID, Date)] = []
+        var upper: Date? = filter.to
+        var boundaries = Self.windows.map { now.addingTimeInterval(-$0) }
+        boundaries.append(.distantPast)
+        for boundary in boundaries {
+            if let upper, upper <= boundary { continue }
+            var window = filter
+            window.to = upper
+            let lower = boundary == .distantPast ? filter.from : max(boundary, filter.from ?? boundary)
+            window.from = lower
+            let sql = AuditQueryController.keysQuery(window, limit: wanted - keys.count)
+            for row in try await client.query(sql, logger: logger).collect() {
+                keys.append(try row.decode((UUID, Date).self))
+            }
+            if keys.count >= wanted { break }
+            if let from = filter.from, let lower, lower <= from { break }
+            upper = lower
+        }
+        let pageKeys = Array(keys.dropFirst(offset).prefix(limit))
+        guard !pageKeys.isEmpty else { return ([], false) }
+        let rows = try await client.query(AuditQueryController.eventsByKey(pageKeys), logger: logger).collect()
+        var byID: [UUID: String] = [:]
+        for row in rows {
+            let (id, json) = try row.decode((UUID, String).self)
+            byID[id] = json
+        }
+        return (pageKeys.compactMap { byID[$0.0] }, keys.count > offset + limit)
+    }
+
+    /// The number of matches: exact up to the cap within the budget, else the planner's estimate.
+    func count(_ filter: AuditFilter) async throws -> Count {
+        let countSQL = AuditQueryController.pageQueries(filter, limit: 1, offset: 0).count
+        do {
+            let matches = try await client.withTransaction(logger: logger) { connection in
+                let milliseconds = max(1, Int(countBudget.components.seconds * 1000 + countBudget.components.attoseconds / 1_000_000_000_000_000))
+                try await connection.query("SET LOCAL statement_timeout = \(unescaped: String(milliseconds))", logger: logger)
+                return try await connection.query(countSQL, logger: logger).collect().first?.decode(Int.self) ?? 0
+            }
+            return Count(total: min(matches, AuditQueryController.countCap), exact: matches <= AuditQueryController.countCap, estimated: false)
+        } catch where Self.isTimeout(error) {
+            return Count(total: min(try await estimate(filter), AuditQueryController.countCap), exact: false, estimated: true)
+        }
+    }
+
+    /// The planner's estimate of the matches (no rows are read).
+    private func estimate(_ filter: AuditFilter) async throws -> Int {
+        let query = AuditQueryController.matchesQuery(filter)
+        let explained = PostgresQuery(unsafeSQL: "EXPLAIN (FORMAT JSON) " + query.sql, binds: query.binds)
+        guard let text = try await client.query(explained, logger: logger).collect().first?.decode(String.self),
+            let plan = (try JSONSerialization.jsonObject(with: Data(text.utf8)) as? [[String: Any]])?.first?["Plan"] as? [String: Any],
+            let rows = (plan["Plan Rows"] as? NSNumber)?.intValue
+        else { return 0 }
+        return rows
+    }
+
+    static func isTimeout(_ error: any Error) -> Bool {
+        let cause = (error as? PostgresTransactionError)?.closureError ?? error
+        return (cause as? PSQLError)?.serverInfo?[.sqlState] == "57014"
+    }
+}
