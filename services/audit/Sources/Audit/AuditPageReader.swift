@@ -39,22 +39,11 @@ struct AuditPageReader: Sendable {
         // The keys of the first offset + limit + 1 matches, window by window, newest first.
         let wanted = offset + limit + 1
         var keys: [(UUID, Date)] = []
-        var upper: Date? = filter.to
-        var boundaries = Self.windows.map { now.addingTimeInterval(-$0) }
-        boundaries.append(.distantPast)
-        for boundary in boundaries {
-            if let upper, upper <= boundary { continue }
-            var window = filter
-            window.to = upper
-            let lower = boundary == .distantPast ? filter.from : max(boundary, filter.from ?? boundary)
-            window.from = lower
-            let sql = AuditQueryController.keysQuery(window, limit: wanted - keys.count)
-            for row in try await client.query(sql, logger: logger).collect() {
+        for window in windows(of: filter, now: now) {
+            for row in try await client.query(AuditQueryController.keysQuery(window, limit: wanted - keys.count), logger: logger).collect() {
                 keys.append(try row.decode((UUID, Date).self))
             }
             if keys.count >= wanted { break }
-            if let from = filter.from, let lower, lower <= from { break }
-            upper = lower
         }
         let pageKeys = Array(keys.dropFirst(offset).prefix(limit))
         guard !pageKeys.isEmpty else { return ([], false) }
@@ -68,17 +57,51 @@ struct AuditPageReader: Sendable {
     }
 
     /// The number of matches: exact up to the cap within the budget, else the planner's estimate.
-    func count(_ filter: AuditFilter) async throws -> Count {
-        let countSQL = AuditQueryController.pageQueries(filter, limit: 1, offset: 0).count
+    /// A payload filter is counted window by window too: Postgres checks for cancellation only
+    /// between partitions while it builds a GIN bitmap, so one query over every partition could
+    /// overrun the budget by seconds, while a window's overrun is one partition's scan.
+    func count(_ filter: AuditFilter, now: Date = Date()) async throws -> Count {
+        let deadline = ContinuousClock.now + countBudget
+        var total = 0
         do {
-            let matches = try await client.withTransaction(logger: logger) { connection in
-                let milliseconds = max(1, Int(countBudget.components.seconds * 1000 + countBudget.components.attoseconds / 1_000_000_000_000_000))
-                try await connection.query("SET LOCAL statement_timeout = \(unescaped: String(milliseconds))", logger: logger)
-                return try await connection.query(countSQL, logger: logger).collect().first?.decode(Int.self) ?? 0
+            for window in windows(of: filter, now: now) {
+                let remaining = deadline - .now
+                guard remaining > .zero else { throw CountOverBudget() }
+                total += try await countWithin(window, limit: AuditQueryController.countCap + 1 - total, budget: remaining)
+                if total > AuditQueryController.countCap { break }
             }
-            return Count(total: min(matches, AuditQueryController.countCap), exact: matches <= AuditQueryController.countCap, estimated: false)
-        } catch where Self.isTimeout(error) {
+            return Count(total: min(total, AuditQueryController.countCap), exact: total <= AuditQueryController.countCap, estimated: false)
+        } catch where error is CountOverBudget || Self.isTimeout(error) {
             return Count(total: min(try await estimate(filter), AuditQueryController.countCap), exact: false, estimated: true)
+        }
+    }
+
+    private struct CountOverBudget: Error {}
+
+    /// The filter itself, or for a payload filter its windows, newest first.
+    private func windows(of filter: AuditFilter, now: Date) -> [AuditFilter] {
+        guard filter.needsPayload else { return [filter] }
+        var result: [AuditFilter] = []
+        var upper: Date? = filter.to
+        for boundary in Self.windows.map({ now.addingTimeInterval(-$0) }) + [.distantPast] {
+            if let upper, upper <= boundary { continue }
+            var window = filter
+            window.to = upper
+            let lower = boundary == .distantPast ? filter.from : max(boundary, filter.from ?? boundary)
+            window.from = lower
+            result.append(window)
+            if let from = filter.from, let lower, lower <= from { break }
+            upper = lower
+        }
+        return result
+    }
+
+    private func countWithin(_ filter: AuditFilter, limit: Int, budget: Duration) async throws -> Int {
+        let countSQL = AuditQueryController.countQuery(filter, cap: limit)
+        return try await client.withTransaction(logger: logger) { connection in
+            let milliseconds = max(1, Int(budget.components.seconds * 1000 + budget.components.attoseconds / 1_000_000_000_000_000))
+            try await connection.query("SET LOCAL statement_timeout = \(unescaped: String(milliseconds))", logger: logger)
+            return try await connection.query(countSQL, logger: logger).collect().first?.decode(Int.self) ?? 0
         }
     }
 

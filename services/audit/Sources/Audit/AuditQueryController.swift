@@ -89,6 +89,13 @@ struct AuditQueryController: Sendable {
         return "FROM audit_events e \(join) " + (conditions.isEmpty ? "" : "WHERE " + conditions.joined(separator: " AND "))
     }
 
+    /// The number of matches, stopped at `cap`.
+    static func countQuery(_ filter: AuditFilter, cap: Int) -> PostgresQuery {
+        var bindings = PostgresBindings()
+        let from = matching(filter, &bindings)
+        return PostgresQuery(unsafeSQL: "SELECT count(*) FROM (SELECT 1 \(from) LIMIT \(cap)) matches", binds: bindings)
+    }
+
     /// Every match (for the planner's estimate of their number).
     static func matchesQuery(_ filter: AuditFilter) -> PostgresQuery {
         var bindings = PostgresBindings()

@@ -3,8 +3,8 @@ import Logging
 import PostgresNIO
 import TollgateCore
 
-/// `audit explain-queries FILTER...`: runs `EXPLAIN ANALYZE` of the events page (50 rows) and
-/// of its capped count for each filter (a query string such as `tool=echo&success=false`),
+/// `audit explain-queries FILTER...`: runs `EXPLAIN ANALYZE` of the events page (50 rows; for a
+/// payload filter, the first window the service reads) and of its capped count for each filter (a query string such as `tool=echo&success=false`),
 /// against the database the configuration names, as the audit role, and prints a Markdown
 /// table: the indexes each plan uses, the tables it reads without one, and the execution times.
 /// Operators run it on their own data to see that every filter of seed 002 has an index.
@@ -35,7 +35,15 @@ public enum ExplainQueriesCommand {
                         let parts = pair.split(separator: "=", maxSplits: 1).map { String($0).removingPercentEncoding ?? String($0) }
                         return (parts[0], parts.count > 1 ? parts[1] : "")
                     }
-                    let (page, count) = AuditQueryController.pageQueries(try AuditFilter(query: pairs), limit: 50, offset: 0)
+                    let filter = try AuditFilter(query: pairs)
+                    var (page, count) = AuditQueryController.pageQueries(filter, limit: 50, offset: 0)
+                    if filter.needsPayload {
+                        // The service reads a payload filter window by window (`AuditPageReader`):
+                        // the plan shown is that of its first window, the last hour.
+                        var window = filter
+                        window.from = max(Date().addingTimeInterval(-AuditPageReader.windows[0]), filter.from ?? .distantPast)
+                        page = AuditQueryController.keysQuery(window, limit: 51)
+                    }
                     let pagePlan = try await explain(page, client: client, logger: logger)
                     let countPlan = try await explain(count, client: client, logger: logger)
                     let indexes = pagePlan.indexes.sorted().joined(separator: ", ")
