@@ -59,27 +59,17 @@ struct AuditQueryController: Sendable {
     /// whether another page follows) and the count of matches, stopped at `countCap + 1` so
     /// neither query's cost grows with the table.
     static func pageQueries(_ filter: AuditFilter, limit: Int, offset: Int) -> (page: PostgresQuery, count: PostgresQuery) {
-        let join = filter.needsPayload ? "JOIN audit_payloads p ON p.event_id = e.id AND p.ts = e.ts" : ""
         var bindings = PostgresBindings()
-        let conditions = filter.conditions(into: &bindings)
-        let whereClause = conditions.isEmpty ? "" : "WHERE " + conditions.joined(separator: " AND ")
-        let count = PostgresQuery(
-            unsafeSQL: "SELECT count(*) FROM (SELECT 1 FROM audit_events e \(join) \(whereClause) LIMIT \(countCap + 1)) matches", binds: bindings
-        )
+        let from = matching(filter, &bindings)
         bindings.append(limit + 1)
         let limitPlaceholder = "$\(bindings.count)"
         bindings.append(offset)
         let offsetPlaceholder = "$\(bindings.count)"
         let page = PostgresQuery(
-            unsafeSQL: """
-                SELECT \(eventJSON)::text
-                FROM audit_events e \(join) \(whereClause)
-                ORDER BY e.ts DESC, e.id
-                LIMIT \(limitPlaceholder) OFFSET \(offsetPlaceholder)
-                """,
+            unsafeSQL: "SELECT \(eventJSON)::text \(from) ORDER BY e.ts DESC, e.id LIMIT \(limitPlaceholder) OFFSET \(offsetPlaceholder)",
             binds: bindings
         )
-        return (page, count)
+        return (page, countQuery(filter, cap: countCap + 1))
     }
 
     /// The FROM and WHERE of a filter's matches.
