@@ -185,8 +185,13 @@ def test_replicas_survive_kill_rolling_restart_and_scale_out(spawn, service_urls
         await asyncio.sleep(3)
         load.stop.set()
         await asyncio.gather(*clients)
+        # The tail lags the calls by the audit pipeline's latency: wait for it to catch up.
+        deadline = time.monotonic() + 30
+        while len(received) < load.succeeded and time.monotonic() < deadline:
+            await asyncio.sleep(0.2)
         tail_stop.set()
-        await asyncio.wait_for(tailer, 70)
+        tailer.cancel()
+        await asyncio.gather(tailer, return_exceptions=True)
 
     try:
         asyncio.run(scenario())
@@ -213,8 +218,8 @@ def test_replicas_survive_kill_rolling_restart_and_scale_out(spawn, service_urls
     # into a connection the edge had already lost.
     stored = wait_for(service_urls, load.succeeded, timeout=30, user=subject_of(key))["total"]
     assert load.succeeded <= stored <= load.succeeded + len(lost)
-    # The live tail kept up through the edge.
-    assert len(received) >= load.succeeded * 0.9
+    # The live tail, through the edge, delivered every stored call's event.
+    assert len(received) >= load.succeeded, (len(received), load.succeeded)
 
 
 def rate_limited_calls(url, key, count):
