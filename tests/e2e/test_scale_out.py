@@ -3,7 +3,10 @@ ports), under steady load from 2025-11-25 SDK sessions, 2026-07-28 stateless SDK
 live-tail reader, while one replica is SIGKILLed, the others are restarted one by one with
 SIGTERM, and a replica is added:
 - sessions carry on on the other replicas with the same session id (never re-initialized);
-- the rolling restart and the added replica fail no call;
+- the rolling restart and the added replica fail no call: the edge follows the replicas'
+  readiness the way a Kubernetes endpoint controller does (a draining replica answers /readyz
+  with 503 and is taken out of the upstream group, nginx reloads), so no request reaches a
+  replica after it stops accepting;
 - the SIGKILL fails only calls that were in flight on the killed replica (counted in the edge's
   access log, and equal to what the clients saw);
 - every call that returned has its audit row (rows = successful calls, plus at most the calls
@@ -30,9 +33,9 @@ DRAIN = "2s"
 
 
 def render_edge(root, tmp_path, gateway_ports, portal_url, edge_port):
-    """deploy/nginx/nginx.conf for local processes: the gateway replicas as an upstream group
-    instead of a DNS name, portal-api at its local address, an access log naming the replica
-    that served (or failed) each request."""
+    """deploy/nginx/nginx.conf for local processes: the ready gateway replicas as an upstream
+    group instead of a DNS name, portal-api at its local address, an access log naming the
+    replica that served (or failed) each request."""
     config = open(os.path.join(root, "deploy/nginx/nginx.conf")).read()
     shutil.copy(os.path.join(root, "deploy/nginx/tollgate-proxy.conf"), tmp_path / "tollgate-proxy.conf")
     config = config.replace("/etc/nginx/tollgate-proxy.conf", str(tmp_path / "tollgate-proxy.conf"))
@@ -56,7 +59,9 @@ class Edge:
         self.url = f"http://127.0.0.1:{self.port}"
         self.log = tmp_path / "access.log"
         self.error_log = tmp_path / "error.log"
-        conf = render_edge(root, tmp_path, gateway_ports, portal_url, self.port)
+        self.render = lambda ports: render_edge(root, tmp_path, ports, portal_url, self.port)
+        self.members = list(gateway_ports)
+        conf = self.render(self.members)
         nginx = shutil.which("nginx") or "/usr/sbin/nginx"
         self.process = subprocess.Popen(
             [nginx, "-c", str(conf), "-p", str(tmp_path), "-g", f"daemon off; pid {tmp_path}/nginx.pid; error_log {tmp_path}/error.log;"],
@@ -90,9 +95,36 @@ class Edge:
                 lost.append(line.strip())
         return lost
 
+    def set_members(self, ports):
+        """Rewrites the upstream group and reloads: new workers use it, old ones finish what
+        they carry (nginx's graceful reload)."""
+        if not ports or ports == self.members:
+            return
+        self.members = list(ports)
+        self.render(self.members)
+        self.process.send_signal(signal.SIGHUP)
+
     def stop(self):
         self.process.terminate()
         self.process.wait(timeout=10)
+
+
+async def follow_readiness(edge, candidates, stop):
+    """What an orchestrator does for the edge (Kubernetes removes a pod whose readiness probe
+    fails from its Service's endpoints): every 100 ms, the replicas whose /readyz answers 200
+    are the upstream group. A replica in its drain period answers 503 and leaves the group
+    before it stops accepting connections; a killed one stops answering and leaves too."""
+    async with httpx.AsyncClient(timeout=0.5) as client:
+        async def ready(port):
+            try:
+                return (await client.get(f"http://127.0.0.1:{port}/readyz")).status_code == 200
+            except httpx.HTTPError:
+                return False
+        while not stop.is_set():
+            ports = list(candidates)
+            states = await asyncio.gather(*(ready(port) for port in ports))
+            edge.set_members([port for port, up in zip(ports, states) if up])
+            await asyncio.sleep(0.1)
 
 
 class Load:
@@ -156,7 +188,7 @@ def test_replicas_survive_kill_rolling_restart_and_scale_out(spawn, service_urls
         return replica
 
     replicas = {port: start(port) for port in ports[:3]}
-    edge = Edge(root, tmp_path, ports, service_urls["portal-api"])
+    edge = Edge(root, tmp_path, ports[:3], service_urls["portal-api"])
     key = mint(service_urls)
     load = Load(edge.url, key)
     received = []
@@ -164,6 +196,8 @@ def test_replicas_survive_kill_rolling_restart_and_scale_out(spawn, service_urls
 
     async def scenario():
         tail_stop = asyncio.Event()
+        orchestrator_stop = asyncio.Event()
+        orchestrator = asyncio.create_task(follow_readiness(edge, replicas, orchestrator_stop))
         tailer = asyncio.create_task(tail(edge.url, key, tail_stop, received))
         clients = [asyncio.create_task(load.client(mode, index)) for mode in ("legacy", "auto") for index in range(CLIENTS_PER_KIND)]
         await asyncio.sleep(3)
@@ -191,7 +225,8 @@ def test_replicas_survive_kill_rolling_restart_and_scale_out(spawn, service_urls
             await asyncio.sleep(0.2)
         tail_stop.set()
         tailer.cancel()
-        await asyncio.gather(tailer, return_exceptions=True)
+        orchestrator_stop.set()
+        await asyncio.gather(tailer, orchestrator, return_exceptions=True)
 
     try:
         asyncio.run(scenario())
