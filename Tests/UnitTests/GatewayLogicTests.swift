@@ -112,7 +112,7 @@ import TollgateCore
 }
 
 @Suite struct FixtureToolTests {
-    let context = ToolCallContext(identity: .anonymous, headers: [("x-api-key", "secret"), ("accept", "*/*")], progress: nil)
+    let context = ToolCallContext(identity: .anonymous, headers: [HTTPField.Name("X-API-Key")!: "secret", .accept: "*/*"], progress: nil)
 
     @Test func deterministicOutputs() async throws {
         let fixed = try await FixedResponseTool().call(arguments: ["key": "alpha"], context: context)

@@ -70,7 +70,7 @@ struct InvokeController: Sendable {
         )
         let outcome: Result<String, JSONRPCError>
         do {
-            outcome = .success(try await dispatcher.dispatch(message, era: .handshake(session: nil), context: ToolCallContext(identity: identity, headers: headers, progress: nil)))
+            outcome = .success(try await dispatcher.dispatch(message, era: .handshake(session: nil), context: ToolCallContext(identity: identity, headers: request.headers, progress: nil)))
         } catch {
             outcome = .failure(error)
         }

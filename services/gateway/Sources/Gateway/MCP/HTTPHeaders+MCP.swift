@@ -71,6 +71,19 @@ struct AcceptedTypes {
     }
 }
 
+enum MediaType {
+    /// Whether a `Content-Type` starts with `application/json` (ASCII case-insensitive, on the
+    /// bytes: lowercasing a copy of the header ran on every MCP request).
+    static func isJSON(_ value: String) -> Bool {
+        let expected = "application/json".utf8
+        var bytes = value.utf8.makeIterator()
+        for byte in expected {
+            guard let next = bytes.next(), (next >= 0x41 && next <= 0x5A ? next | 0x20 : next) == byte else { return false }
+        }
+        return true
+    }
+}
+
 enum MCPHeaderValue {
     /// Encodes a name for `Mcp-Name`: verbatim when it is visible ASCII that cannot be read as
     /// the encoded form; otherwise `=?base64?<payload>?=` (a header value cannot carry the rest).

@@ -45,7 +45,7 @@ struct MCPEndpoint: Sendable {
             guard accepted.json || accepted.eventStream else {
                 throw HTTPLevelError(status: .notAcceptable, error: .invalidRequest("Accept must include application/json or text/event-stream"))
             }
-            if let type = request.headers[.contentType], !type.lowercased().hasPrefix("application/json") {
+            if let type = request.headers[.contentType], !MediaType.isJSON(type) {
                 throw HTTPLevelError(status: .unsupportedMediaType, error: .invalidRequest("Content-Type must be application/json"))
             }
             let identity = try await authenticate(request, context: context)
@@ -93,7 +93,6 @@ struct MCPEndpoint: Sendable {
         _ request: Request, message: JSONRPCMessage, id: JSONRPCID, era: ProtocolEra, identity: CallerIdentity, accepted: AcceptedTypes,
         requestID: String, remoteAddress: String?, context: GatewayRequestContext
     ) async -> Response {
-        let headerPairs = request.headers.map { ($0.name.canonicalName, $0.value) }
         let progressToken = message.params["_meta"]?["progressToken"]
         let toolName = message.method == "tools/call" ? message.params["name"]?.stringValue : nil
         // SSE only when there is something to stream, or when the client takes nothing else;
@@ -135,22 +134,24 @@ struct MCPEndpoint: Sendable {
                 method: message.method,
                 denied: !MCPDispatcher.isAllowed(method: message.method, name: name, for: identity),
                 params: .object((message.params.objectValue ?? []).filter { $0.0 != "_meta" }),
-                identity: identity, headers: headerPairs, remoteAddress: remoteAddress, sessionID: sessionID, requestID: requestID
+                identity: identity, headers: request.headers.map { ($0.name.canonicalName, $0.value) }, remoteAddress: remoteAddress, sessionID: sessionID, requestID: requestID
             )
         }
         let audit = self.audit
 
+        let headers = request.headers
         @Sendable func run(notify: (@Sendable (String) async -> Void)?) async -> Result<String, JSONRPCError> {
-            let notifications = NotificationLog()
-            var recordingNotify: (@Sendable (String) async -> Void)?
-            if let notify {
+            // Notifications are kept only for an audited call's payload.
+            let notifications = auditCall != nil && notify != nil ? NotificationLog() : nil
+            var recordingNotify: (@Sendable (String) async -> Void)? = notify
+            if let notify, let notifications {
                 recordingNotify = { @Sendable json in
                     notifications.append(json)
                     await notify(json)
                 }
             }
             let progress = recordingNotify.flatMap { send in progressToken.map { ProgressReporter(token: $0, send: send) } }
-            let context = ToolCallContext(identity: identity, headers: headerPairs, progress: progress)
+            let context = ToolCallContext(identity: identity, headers: headers, progress: progress)
             let outcome: Result<String, JSONRPCError>
             do {
                 outcome = .success(
@@ -171,7 +172,7 @@ struct MCPEndpoint: Sendable {
                 outcome = .failure(.internalError())
             }
             // The answer goes out only once its audit event is outside the process.
-            if let auditCall { await audit.toolCall(auditCall, outcome: outcome, notifications: notifications.entries) }
+            if let auditCall { await audit.toolCall(auditCall, outcome: outcome, notifications: notifications?.entries ?? []) }
             return outcome
         }
 
@@ -243,6 +244,9 @@ struct MCPEndpoint: Sendable {
 
     // MARK: helpers
 
+    /// The param whose value a 2026-07-28 request repeats in its `Mcp-Name` header.
+    static let namedParam = ["tools/call": "name", "prompts/get": "name", "resources/read": "uri"]
+
     /// Why a request's protocol era could not be established.
     struct EraFailure: Error {
         var error: JSONRPCError
@@ -267,7 +271,7 @@ struct MCPEndpoint: Sendable {
                 guard headers[.mcpMethod] == message.method else {
                     throw EraFailure(error: .headerMismatch("Mcp-Method header does not match the request's method"), status: .badRequest)
                 }
-                let nameKey = ["tools/call": "name", "prompts/get": "name", "resources/read": "uri"][message.method]
+                let nameKey = Self.namedParam[message.method]
                 if let nameKey, let name = message.params[nameKey]?.stringValue, MCPHeaderValue.decode(headers[.mcpName]) != name {
                     throw EraFailure(error: .headerMismatch("Mcp-Name header does not match the request's \(nameKey)"), status: .badRequest)
                 }

@@ -48,7 +48,8 @@ struct HeadersTool: BuiltinTool {
 
     func call(arguments: JSONValue, context: ToolCallContext) async throws -> JSONValue {
         var grouped: [(String, [String])] = []
-        for (name, value) in context.headers {
+        for field in context.headers {
+            let (name, value) = (field.name.canonicalName, field.value)
             let shown = Self.credentialHeaders.contains(name) ? "[redacted]" : value
             if let index = grouped.firstIndex(where: { $0.0 == name }) {
                 grouped[index].1.append(shown)

@@ -1,3 +1,4 @@
+import HTTPTypes
 import MCPCore
 import TollgateAuth
 
@@ -41,8 +42,8 @@ struct ProgressReporter: Sendable {
 /// Everything a tool call gets besides its arguments.
 struct ToolCallContext: Sendable {
     var identity: CallerIdentity
-    /// Request headers, names lowercased.
-    var headers: [(String, String)]
+    /// The request's headers.
+    var headers: HTTPFields
     /// Present when the caller sent a progress token and can receive notifications.
     var progress: ProgressReporter?
 }

@@ -27,7 +27,10 @@ final class UpstreamCatalog: Service, Sendable {
     }
 
     private struct UpstreamState {
-        var tools: [UpstreamTool] = []
+        let tools: [UpstreamTool]
+        /// Exposed name → position in `tools`: a call finds its tool in one hash lookup, however
+        /// large the upstream's catalog.
+        let toolIndex: [String: Int]
         /// Prompts with prefixed names: exposed name → (original name, definition).
         var prompts: [(exposed: String, original: String, definition: JSONValue)] = []
         /// Resources keep their URIs (they are identifiers); reads are routed by URI.
@@ -37,6 +40,19 @@ final class UpstreamCatalog: Service, Sendable {
         var lastError: String?
         /// When the current run of failures began; `nil` while the upstream answers.
         var unreachableSince: ContinuousClock.Instant?
+
+        init(
+            tools: [UpstreamTool] = [], prompts: [(exposed: String, original: String, definition: JSONValue)] = [],
+            resources: [(uri: String, definition: JSONValue)] = [], templates: [JSONValue] = [], available: Bool = false, lastError: String? = nil
+        ) {
+            self.tools = tools
+            self.toolIndex = Dictionary(tools.enumerated().map { ($1.exposedName, $0) }, uniquingKeysWith: { first, _ in first })
+            self.prompts = prompts
+            self.resources = resources
+            self.templates = templates
+            self.available = available
+            self.lastError = lastError
+        }
     }
 
     private let upstreams: [Upstream]
@@ -80,7 +96,9 @@ final class UpstreamCatalog: Service, Sendable {
 
     func tool(named name: String) -> (UpstreamTool, Upstream)? {
         for upstream in upstreams where name.hasPrefix(upstream.settings.prefix) {
-            let found = state.withLock { $0[upstream.settings.name]?.tools.first { $0.exposedName == name } }
+            let found = state.withLock { state in
+                state[upstream.settings.name].flatMap { entry in entry.toolIndex[name].map { entry.tools[$0] } }
+            }
             if let found { return (found, upstream) }
         }
         return nil
