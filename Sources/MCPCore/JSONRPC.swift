@@ -49,6 +49,8 @@ public enum JSONRPCErrorCode {
     /// MCP 2026-07-28: the protocol version is not served.
     public static let unsupportedProtocolVersion = -32022
     public static let rateLimited = -32029
+    /// The tool's definition changed since it was pinned and waits for an operator's approval.
+    public static let toolWithheld = -32030
     public static let cancelled = -32800
 }
 

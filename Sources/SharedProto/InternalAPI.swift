@@ -39,5 +39,8 @@ public enum InternalAPI {
         public static let tools = "/internal/v1/tools"
         /// `GET`: server name, version, instructions and configuration (secrets redacted).
         public static let server = "/internal/v1/server"
+        /// `GET ?state&upstream&limit`: reviews of changed tool definitions, newest first;
+        /// `POST <reviews>/<id>/approve` or `/reject` with `{"operator": "..."}` decides one.
+        public static let reviews = "/internal/v1/catalog/reviews"
     }
 }

@@ -25,6 +25,11 @@ public func buildApplication(config: GatewayConfig, runtime: ServiceRuntime) asy
         return "http://\(request.head.authority ?? "localhost")"
     }
 
+    let publisher = config.auditEnabled
+        ? AuditPublisher(redis: clients.redis, settings: .init(capacity: config.auditQueueCapacity, spoolPath: config.auditSpoolPath), logger: runtime.logger, metrics: runtime.metrics)
+        : nil
+    let audit = AuditRecorder(publisher: publisher, redactor: Redactor(keys: config.redactKeys), maxPayloadBytes: config.maxPayloadBytes)
+    let pins = ToolPinStore(client: clients.postgres, logger: runtime.logger)
     // For the identity provider's keys: fails fast when it is down.
     let upstreamHTTP = HTTPClient(eventLoopGroupProvider: .singleton, configuration: .failFast)
     let upstreams = UpstreamCatalog(
@@ -50,6 +55,8 @@ public func buildApplication(config: GatewayConfig, runtime: ServiceRuntime) asy
         withdrawAfter: config.upstreamWithdrawAfter,
         httpClient: upstreamHTTP,
         snapshots: CatalogSnapshotStore(client: clients.postgres, logger: runtime.logger),
+        pins: pins,
+        audit: audit,
         logger: runtime.logger,
         metrics: runtime.metrics
     )
@@ -63,11 +70,8 @@ public func buildApplication(config: GatewayConfig, runtime: ServiceRuntime) asy
         serverName: config.serverName, serverVersion: TollgateVersion.current, instructions: config.instructions,
         pageSize: config.pageSize, logger: runtime.logger, metrics: runtime.metrics
     )
-    let publisher = config.auditEnabled
-        ? AuditPublisher(redis: clients.redis, settings: .init(capacity: config.auditQueueCapacity, spoolPath: config.auditSpoolPath), logger: runtime.logger, metrics: runtime.metrics)
-        : nil
-    let audit = AuditRecorder(publisher: publisher, redactor: Redactor(keys: config.redactKeys), maxPayloadBytes: config.maxPayloadBytes)
     GatewayInfoController(dispatcher: dispatcher, sanitizedConfiguration: config.sanitized, internalToken: config.settings.internalToken).addRoutes(to: router)
+    CatalogReviewController(pins: pins, upstreams: upstreams, audit: audit, internalToken: config.settings.internalToken).addRoutes(to: router)
     InvokeController(dispatcher: dispatcher, audit: audit, internalToken: config.settings.internalToken, maxBodyBytes: config.settings.maxBodyBytes).addRoutes(to: router)
     MCPEndpoint(
         dispatcher: dispatcher,

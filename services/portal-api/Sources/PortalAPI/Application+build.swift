@@ -66,6 +66,7 @@ public func buildRouter(config: PortalAPIConfig, runtime: ServiceRuntime, client
         replayBurst: config.replayBurst, replayRefillSeconds: config.replayRefillSeconds, baseURL: baseURL
     ).addRoutes(to: api)
     AuditController(audit: audit).addRoutes(to: api)
+    ToolReviewController(gateway: gateway).addRoutes(to: api)
     AuditStreamController(feed: feed, audit: audit, keepalive: config.streamKeepalive).addRoutes(to: api)
     ReplayController(
         audit: audit, invoker: invoker,

@@ -123,6 +123,25 @@ struct AuditRecorder: Sendable {
         await publisher.publish(event)
     }
 
+    /// Records a pinning event: a tool definition that differs from its pin (`catalog/review`,
+    /// no operator) or an operator's decision on it (`catalog/approve`, `catalog/reject`).
+    func catalogReview(_ review: ToolPinStore.Review, action: String, operatorName: String?) async {
+        guard let publisher else { return }
+        let details: JSONValue = [
+            "review_id": .int(Int(review.id)), "upstream": .string(review.upstream), "tool": .string(review.tool), "change": .string(review.change),
+            "mode": .string(review.mode), "state": .string(review.state), "old_hash": review.oldHash.map { .string($0) } ?? .null,
+            "new_hash": .string(review.newHash),
+        ]
+        let text = details.jsonString
+        await publisher.publish(
+            AuditEvent(
+                timestamp: Date(), durationMs: 0, userSubject: operatorName, toolName: review.exposedName, toolGroup: review.upstream, parameters: text,
+                success: true, requestChars: text.count, responseChars: 0, source: "catalog",
+                payload: AuditPayload(jsonrpcMethod: action, requestParams: text, requestSizeBytes: text.utf8.count)
+            )
+        )
+    }
+
     /// Records a refused credential (no tool ran).
     func authenticationFailure(reason: String, headers: [(String, String)], remoteAddress: String?, requestID: String?) {
         guard let publisher else { return }

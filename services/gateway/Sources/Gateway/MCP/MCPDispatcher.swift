@@ -203,6 +203,15 @@ struct MCPDispatcher: Sendable {
                 throw error
             }
         }
+        if let withheld = upstreams.withholding(for: name) {
+            let reason = withheld.change == "unchecked"
+                ? "its pins could not be checked yet"
+                : "its definition \(withheld.change == "added" ? "is new on an upstream whose tools are pinned" : "changed since it was pinned") (review \(withheld.reviewID), \(withheld.state))"
+            throw JSONRPCError(
+                code: JSONRPCErrorCode.toolWithheld, message: "tool \(name) is withheld: \(reason); an operator must approve the change",
+                data: ["review_id": .int(Int(withheld.reviewID)), "change": .string(withheld.change), "state": .string(withheld.state), "category": "withheld"]
+            )
+        }
         if let upstream = upstreams.unavailableUpstream(for: name) {
             throw JSONRPCError(code: -32000, message: "upstream \(upstream) is unavailable")
         }

@@ -40,11 +40,15 @@ final class UpstreamCatalog: Service, Sendable {
         var lastError: String?
         /// When the current run of failures began; `nil` while the upstream answers.
         var unreachableSince: ContinuousClock.Instant?
+        /// Tools held back by pinning (exposed name → why); not in `tools`.
+        var withheld: [String: ToolPinStore.Withholding] = [:]
 
         init(
             tools: [UpstreamTool] = [], prompts: [(exposed: String, original: String, definition: JSONValue)] = [],
-            resources: [(uri: String, definition: JSONValue)] = [], templates: [JSONValue] = [], available: Bool = false, lastError: String? = nil
+            resources: [(uri: String, definition: JSONValue)] = [], templates: [JSONValue] = [], available: Bool = false, lastError: String? = nil,
+            withheld: [String: ToolPinStore.Withholding] = [:]
         ) {
+            self.withheld = withheld
             self.tools = tools
             self.toolIndex = Dictionary(tools.enumerated().map { ($1.exposedName, $0) }, uniquingKeysWith: { first, _ in first })
             self.prompts = prompts
@@ -66,11 +70,17 @@ final class UpstreamCatalog: Service, Sendable {
     private let snapshots: CatalogSnapshotStore?
     private let failures: Prometheus.Counter
     private let httpClient: HTTPClient?
+    private let pins: ToolPinStore?
+    private let audit: AuditRecorder?
+    private let metrics: PrometheusCollectorRegistry
 
     init(
         upstreams: [Upstream], refreshInterval: Duration, withdrawAfter: Duration = .zero, httpClient: HTTPClient?, snapshots: CatalogSnapshotStore?,
-        logger: Logger, metrics: PrometheusCollectorRegistry
+        pins: ToolPinStore? = nil, audit: AuditRecorder? = nil, logger: Logger, metrics: PrometheusCollectorRegistry
     ) {
+        self.pins = pins
+        self.audit = audit
+        self.metrics = metrics
         self.upstreams = upstreams
         self.refreshInterval = refreshInterval
         self.withdrawAfter = withdrawAfter
@@ -163,10 +173,12 @@ final class UpstreamCatalog: Service, Sendable {
             } while cursor != nil && collected.count < 10_000
             let prompts = await listPrompts(upstream)
             let (resources, templates) = await listResources(upstream)
+            guard let withheld = await checkPins(settings, tools: collected) else { return }
+            let served = collected.filter { withheld[$0.exposedName] == nil }
             let wasAvailable = state.withLock { state in
                 defer {
                     state[settings.name] = UpstreamState(
-                        tools: collected, prompts: prompts, resources: resources, templates: templates, available: true, lastError: nil
+                        tools: served, prompts: prompts, resources: resources, templates: templates, available: true, lastError: nil, withheld: withheld
                     )
                 }
                 return state[settings.name]?.available ?? false
@@ -178,6 +190,50 @@ final class UpstreamCatalog: Service, Sendable {
         } catch {
             markUnavailable(settings.name, reason: "\(error)")
         }
+    }
+
+    /// The tools pinning withholds from this refresh's list; `nil` when the pins could not be
+    /// read for a `block` upstream, whose previous list then stays (it fails closed: a tool
+    /// that changed is never served because the database was away).
+    private func checkPins(_ settings: UpstreamSettings, tools: [UpstreamTool]) async -> [String: ToolPinStore.Withholding]? {
+        guard settings.pin != .off, let pins else { return [:] }
+        do {
+            let evaluation = try await pins.evaluate(upstream: settings.name, mode: settings.pin, tools: tools)
+            for review in evaluation.opened {
+                let exposed = settings.prefix + review.tool
+                metrics.counter(
+                    "tollgate_gateway_tool_definition_changes_total", help: "Upstream tool definitions that differ from their pin, by action.",
+                    labels: [("action", settings.pin == .block ? "withheld" : "warned")]
+                ).increment()
+                logger.warning(
+                    "upstream tool definition differs from its pin",
+                    metadata: ["upstream": "\(settings.name)", "tool": "\(exposed)", "change": "\(review.change)", "review_id": "\(review.id)", "pin": "\(settings.pin.rawValue)"]
+                )
+                await audit?.catalogReview(review, action: "catalog/review", operatorName: nil)
+            }
+            return evaluation.withheld
+        } catch {
+            logger.warning("could not check tool pins", metadata: ["upstream": "\(settings.name)", "error": "\(String(reflecting: error))"])
+            if settings.pin == .block {
+                // The first evaluation has no previous list to keep: serve nothing of it yet.
+                let hasPrevious = state.withLock { $0[settings.name]?.available ?? false }
+                return hasPrevious ? nil : Dictionary(tools.map { ($0.exposedName, ToolPinStore.Withholding(reviewID: 0, change: "unchecked", state: "unchecked")) }) { $1 }
+            }
+            return [:]
+        }
+    }
+
+    /// Why a tool of a reachable upstream is withheld by pinning, if it is.
+    func withholding(for name: String) -> ToolPinStore.Withholding? {
+        for upstream in upstreams where name.hasPrefix(upstream.settings.prefix) {
+            if let found = state.withLock({ $0[upstream.settings.name]?.withheld[name] }) { return found }
+        }
+        return nil
+    }
+
+    /// Refreshes an upstream soon (after an operator's decision on one of its tools).
+    func requestRefresh(of upstream: String) {
+        refreshRequests.yield(upstream)
     }
 
     /// The upstream's prompts, prefixed; none when it has no prompts (or refuses the method).

@@ -19,6 +19,8 @@ struct UpstreamSettings: Sendable {
     /// Globs over the upstream's own tool names; empty include means all.
     var include: [String]
     var exclude: [String]
+    /// What happens when a tool's definition differs from the one pinned when it was first seen.
+    var pin: PinMode = .warn
 
     func exposes(_ toolName: String) -> Bool {
         ToolGlob.allows(include, toolName) && !exclude.contains { ToolGlob($0).matches(toolName) }
@@ -56,11 +58,14 @@ struct UpstreamSettings: Sendable {
                 guard let parsed = ConfigReader.parseDuration(text), parsed > .zero else { throw ConfigError("\(place).timeout must be a duration like 30s") }
                 timeout = parsed
             }
+            let pinText = entry["pin"]?.stringValue ?? PinMode.warn.rawValue
+            guard let pin = PinMode(rawValue: pinText) else { throw ConfigError("\(place).pin must be off, warn or block, got '\(pinText)'") }
             result.append(
                 UpstreamSettings(
                     name: name, transport: transport, prefix: entry["prefix"]?.stringValue ?? "\(name)__", timeout: timeout,
                     include: (entry["include"]?.arrayValue ?? []).compactMap(\.stringValue),
-                    exclude: (entry["exclude"]?.arrayValue ?? []).compactMap(\.stringValue)
+                    exclude: (entry["exclude"]?.arrayValue ?? []).compactMap(\.stringValue),
+                    pin: pin
                 )
             )
         }
