@@ -42,5 +42,9 @@ public enum InternalAPI {
         /// `GET ?state&upstream&limit`: reviews of changed tool definitions, newest first;
         /// `POST <reviews>/<id>/approve` or `/reject` with `{"operator": "..."}` decides one.
         public static let reviews = "/internal/v1/catalog/reviews"
+        /// `GET`: each upstream's transport, state, last error and refresh, tool count, protocol.
+        public static let upstreams = "/internal/v1/upstreams"
+        /// `GET ?upstream&from&to&limit`: the catalog change log, newest first.
+        public static let catalogChanges = "/internal/v1/catalog/changes"
     }
 }

@@ -134,8 +134,10 @@ def test_block_mode_withholds_a_changed_tool_until_an_operator_approves_it(spawn
     served = wait_until(lambda: tool_definition(url, f"{name}__lookup"), "the approved tool to be listed again")
     assert served["description"] == POISONED["description"]
     assert f"{name}__exfiltrate" not in tool_names(url)
-    still = modern_call(url, key, f"{name}__exfiltrate", {"path": "/etc/passwd"}).json()
-    assert still["error"]["code"] == -32030 and still["error"]["data"]["state"] == "rejected", still
+    # A refresh between the two decisions may have seen the review still pending; the next one sees it rejected.
+    still = wait_until(lambda: (answer := modern_call(url, key, f"{name}__exfiltrate", {"path": "/etc/passwd"}).json())
+                       and answer["error"]["data"]["state"] == "rejected" and answer, "the rejection to be seen")
+    assert still["error"]["code"] == -32030, still
 
     # Decisions that do not apply.
     assert portal(service_urls, f"portal/catalog/reviews/{modified['id']}/approve", method="POST").status_code == 409
@@ -179,3 +181,34 @@ def test_reordered_keys_are_not_a_change(spawn, service_urls, tmp_path):
     time.sleep(3)
     assert f"{name}__lookup" in tool_names(url)
     assert reviews(service_urls, name) == []
+
+
+def test_upstreams_and_the_catalog_change_log_are_reported(spawn, service_urls, tmp_path):
+    name, tools, gateway, url = start(spawn, tmp_path, "block")
+    write_tools(tools, [POISONED, STABLE])
+    wait_until(lambda: f"{name}__lookup" not in tool_names(url), "the changed tool to be withheld")
+    # The replica's own view (portal-api asks whichever gateway replica its URL reaches).
+    report = httpx.get(f"{gateway.url}/internal/v1/upstreams", headers={"X-Tollgate-Internal-Token": os.environ["TOLLGATE_INTERNAL_TOKEN"]}).json()
+    (upstream,) = report["upstreams"]
+    assert upstream["name"] == name and upstream["transport"] == "stdio" and upstream["state"] == "available", upstream
+    assert upstream["tool_count"] == 1 and upstream["withheld_tools"] == [f"{name}__lookup"], upstream
+    assert upstream["protocol_version"] == "2025-11-25" and upstream["pin"] == "block" and upstream["last_refresh"], upstream
+    assert httpx.get(f"{gateway.url}/internal/v1/upstreams").status_code == 401
+
+    through_portal = portal(service_urls, "portal/upstreams")
+    assert through_portal.status_code == 200 and isinstance(through_portal.json()["upstreams"], list), through_portal.text
+    _, plain = mint(service_urls, scopes=["audit"])
+    assert portal(service_urls, "portal/upstreams", key=plain).status_code == 403
+    assert portal(service_urls, "portal/catalog/changes", key=plain).status_code == 403
+
+    # The change log (shared by every replica): the two tools added at first sight, then the modification.
+    def logged():
+        changes = portal(service_urls, "portal/catalog/changes", params={"upstream": name}).json()["changes"]
+        return changes if any(change["change"] == "modified" for change in changes) else None
+    changes = wait_until(logged, "the modification in the change log")
+    assert changes[0]["tool"] == "lookup" and changes[0]["change"] == "modified" and changes[0]["old_hash"] != changes[0]["new_hash"], changes
+    assert sorted(change["tool"] for change in changes if change["change"] == "added") == ["lookup", "stable"], changes
+    later = portal(service_urls, "portal/catalog/changes", params={"upstream": name, "from": "2999-01-01T00:00:00Z"})
+    assert later.status_code == 200 and later.json()["changes"] == []
+    assert portal(service_urls, "portal/catalog/changes", params={"from": "yesterday"}).status_code == 400
+    assert portal(service_urls, "portal/catalog/changes", params={"limit": "5000"}).status_code == 400

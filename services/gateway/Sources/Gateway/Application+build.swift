@@ -30,6 +30,7 @@ public func buildApplication(config: GatewayConfig, runtime: ServiceRuntime) asy
         : nil
     let audit = AuditRecorder(publisher: publisher, redactor: Redactor(keys: config.redactKeys), maxPayloadBytes: config.maxPayloadBytes)
     let pins = ToolPinStore(client: clients.postgres, logger: runtime.logger)
+    let snapshots = CatalogSnapshotStore(client: clients.postgres, logger: runtime.logger)
     // For the identity provider's keys: fails fast when it is down.
     let upstreamHTTP = HTTPClient(eventLoopGroupProvider: .singleton, configuration: .failFast)
     let upstreams = UpstreamCatalog(
@@ -54,7 +55,7 @@ public func buildApplication(config: GatewayConfig, runtime: ServiceRuntime) asy
         refreshInterval: config.upstreamRefreshInterval,
         withdrawAfter: config.upstreamWithdrawAfter,
         httpClient: upstreamHTTP,
-        snapshots: CatalogSnapshotStore(client: clients.postgres, logger: runtime.logger),
+        snapshots: snapshots,
         pins: pins,
         audit: audit,
         logger: runtime.logger,
@@ -71,6 +72,7 @@ public func buildApplication(config: GatewayConfig, runtime: ServiceRuntime) asy
         pageSize: config.pageSize, logger: runtime.logger, metrics: runtime.metrics
     )
     GatewayInfoController(dispatcher: dispatcher, sanitizedConfiguration: config.sanitized, internalToken: config.settings.internalToken).addRoutes(to: router)
+    UpstreamReportController(upstreams: upstreams, snapshots: snapshots, internalToken: config.settings.internalToken).addRoutes(to: router)
     CatalogReviewController(pins: pins, upstreams: upstreams, audit: audit, internalToken: config.settings.internalToken).addRoutes(to: router)
     InvokeController(dispatcher: dispatcher, audit: audit, internalToken: config.settings.internalToken, maxBodyBytes: config.settings.maxBodyBytes).addRoutes(to: router)
     MCPEndpoint(

@@ -67,6 +67,7 @@ public func buildRouter(config: PortalAPIConfig, runtime: ServiceRuntime, client
     ).addRoutes(to: api)
     AuditController(audit: audit).addRoutes(to: api)
     ToolReviewController(gateway: gateway).addRoutes(to: api)
+    UpstreamsController(gateway: gateway).addRoutes(to: api)
     AuditStreamController(feed: feed, audit: audit, keepalive: config.streamKeepalive).addRoutes(to: api)
     ReplayController(
         audit: audit, invoker: invoker,

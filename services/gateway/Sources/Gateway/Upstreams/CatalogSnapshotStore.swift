@@ -1,7 +1,9 @@
 import Crypto
+import Foundation
 import Logging
 import MCPCore
 import PostgresNIO
+import SharedProto
 
 /// Records each upstream's tool list in `gateway.upstream_tools` and every difference in
 /// `gateway.catalog_changes`. Replicas refresh independently; a transaction-scoped advisory
@@ -12,6 +14,28 @@ struct CatalogSnapshotStore: Sendable {
 
     static func hash(_ definition: JSONValue) -> String {
         SHA256.hash(data: Array(definition.jsonString.utf8)).map { String(format: "%02x", $0) }.joined()
+    }
+
+    /// The change log, newest first, optionally of one upstream and within `[from, to)`.
+    func changes(upstream: String?, from: Date?, to: Date?, limit: Int) async throws -> [JSONValue] {
+        let rows = try await client.query(
+            """
+            SELECT id, upstream, tool, change, old_hash, new_hash, at FROM catalog_changes
+            WHERE (\(upstream)::text IS NULL OR upstream = \(upstream))
+              AND (\(from)::timestamptz IS NULL OR at >= \(from)) AND (\(to)::timestamptz IS NULL OR at < \(to))
+            ORDER BY at DESC, id DESC LIMIT \(limit)
+            """,
+            logger: logger
+        )
+        var changes: [JSONValue] = []
+        for try await (id, upstream, tool, change, oldHash, newHash, at) in rows.decode((Int64, String, String, String, String?, String?, Date).self) {
+            changes.append([
+                "id": .int(Int(id)), "upstream": .string(upstream), "tool": .string(tool), "change": .string(change),
+                "old_hash": oldHash.map { .string($0) } ?? .null, "new_hash": newHash.map { .string($0) } ?? .null,
+                "at": .string(WireCoding.formatDate(at)),
+            ])
+        }
+        return changes
     }
 
     func record(upstream: String, tools: [UpstreamTool]) async {

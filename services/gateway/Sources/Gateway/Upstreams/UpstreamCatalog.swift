@@ -4,6 +4,7 @@ import Logging
 import MCPCore
 import Prometheus
 import ServiceLifecycle
+import SharedProto
 import Synchronization
 import TollgateCore
 
@@ -42,6 +43,8 @@ final class UpstreamCatalog: Service, Sendable {
         var unreachableSince: ContinuousClock.Instant?
         /// Tools held back by pinning (exposed name → why); not in `tools`.
         var withheld: [String: ToolPinStore.Withholding] = [:]
+        /// When the tool list was last read successfully.
+        var lastRefresh: Date?
 
         init(
             tools: [UpstreamTool] = [], prompts: [(exposed: String, original: String, definition: JSONValue)] = [],
@@ -96,6 +99,40 @@ final class UpstreamCatalog: Service, Sendable {
     var tools: [UpstreamTool] {
         state.withLock { state in
             upstreams.flatMap { upstream in state[upstream.settings.name].map { $0.available ? $0.tools : [] } ?? [] }
+        }
+    }
+
+    /// What operators see of each upstream, in configuration order (`GET /api/v1/portal/upstreams`).
+    var report: [JSONValue] {
+        state.withLock { state in
+            upstreams.map { upstream in
+                let entry = state[upstream.settings.name] ?? UpstreamState()
+                let transport: String
+                switch upstream.settings.transport {
+                case .http: transport = "http"
+                case .stdio: transport = "stdio"
+                }
+                // Reachable; failing but still listed (withdrawn after `withdrawAfter`); not listed.
+                let condition: String
+                if entry.available {
+                    condition = entry.unreachableSince == nil ? "available" : "degraded"
+                } else {
+                    condition = entry.lastRefresh == nil && entry.lastError == nil ? "starting" : "unavailable"
+                }
+                return [
+                    "name": .string(upstream.settings.name),
+                    "transport": .string(transport),
+                    "state": .string(condition),
+                    "available": .bool(entry.available),
+                    "last_error": entry.lastError.map { .string(String($0.prefix(1024))) } ?? .null,
+                    "last_refresh": entry.lastRefresh.map { .string(WireCoding.formatDate($0)) } ?? .null,
+                    "tool_count": .int(entry.available ? entry.tools.count : 0),
+                    "withheld_tools": .array(entry.withheld.keys.sorted().map { .string($0) }),
+                    "protocol_version": upstream.connection.protocolVersion.map { .string($0) } ?? .null,
+                    "prefix": .string(upstream.settings.prefix),
+                    "pin": .string(upstream.settings.pin.rawValue),
+                ]
+            }
         }
     }
 
@@ -177,9 +214,11 @@ final class UpstreamCatalog: Service, Sendable {
             let served = collected.filter { withheld[$0.exposedName] == nil }
             let wasAvailable = state.withLock { state in
                 defer {
-                    state[settings.name] = UpstreamState(
+                    var refreshed = UpstreamState(
                         tools: served, prompts: prompts, resources: resources, templates: templates, available: true, lastError: nil, withheld: withheld
                     )
+                    refreshed.lastRefresh = Date()
+                    state[settings.name] = refreshed
                 }
                 return state[settings.name]?.available ?? false
             }
