@@ -30,7 +30,8 @@ struct CatalogReviewController: Sendable {
                 guard let value = Int(text), (1...500).contains(value) else { throw ReviewRouteError(status: .badRequest, "limit must be 1 to 500") }
                 limit = value
             }
-            let reviews = try await storeCall { try await pins.reviews(state: state, upstream: upstream, limit: limit) }
+            // No upstream name holds a NUL (Postgres text cannot either): nothing to look up.
+            let reviews = upstream?.utf8.contains(0) == true ? [] : try await storeCall { try await pins.reviews(state: state, upstream: upstream, limit: limit) }
             let body: JSONValue = ["reviews": .array(reviews.map(json))]
             return Response.json(body.jsonString)
         }

@@ -29,9 +29,12 @@ struct UpstreamReportController: Sendable {
                 guard let value = Int(text), (1...1000).contains(value) else { throw ReviewRouteError(status: .badRequest, "limit must be 1 to 1000") }
                 limit = value
             }
-            let changes: [JSONValue]
+            var changes: [JSONValue] = []
             do {
-                changes = try await snapshots.changes(upstream: upstream, from: from, to: to, limit: limit)
+                // No upstream name holds a NUL (Postgres text cannot either): nothing to look up.
+                if upstream?.utf8.contains(0) != true {
+                    changes = try await snapshots.changes(upstream: upstream, from: from, to: to, limit: limit)
+                }
             } catch {
                 throw ReviewRouteError(status: .serviceUnavailable, "the catalog log is unavailable")
             }
