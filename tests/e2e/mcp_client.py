@@ -18,14 +18,16 @@ def dev_key() -> str:
 
 
 @contextlib.asynccontextmanager
-async def connect(mode: str, key: str | None = None, url: str | None = None, headers: dict | None = None, hooks: dict | None = None):
+async def connect(mode: str, key: str | None = None, url: str | None = None, headers: dict | None = None, hooks: dict | None = None,
+                  **client_options):
     """An SDK client connected to the gateway with an API key; `hooks` are the HTTP client's
-    event hooks (to watch the requests the SDK sends)."""
+    event hooks (to watch the requests the SDK sends); `client_options` go to `Client`
+    (`message_handler`, ...)."""
     all_headers = {"X-API-Key": key or dev_key()}
     all_headers.update(headers or {})
     http = create_mcp_http_client(headers=all_headers)
     if hooks:
         http.event_hooks = hooks
     async with http:
-        async with Client(streamable_http_client(url or gateway_url(), http_client=http), mode=mode) as client:
+        async with Client(streamable_http_client(url or gateway_url(), http_client=http), mode=mode, **client_options) as client:
             yield client

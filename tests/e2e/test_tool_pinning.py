@@ -9,9 +9,11 @@ import sys
 import time
 import uuid
 
+import anyio
 import httpx
 import pytest
 
+from mcp_client import connect
 from test_security import mint, portal
 from test_upstreams import modern_call, tool_names
 
@@ -212,3 +214,39 @@ def test_upstreams_and_the_catalog_change_log_are_reported(spawn, service_urls, 
     assert later.status_code == 200 and later.json()["changes"] == []
     assert portal(service_urls, "portal/catalog/changes", params={"from": "yesterday"}).status_code == 400
     assert portal(service_urls, "portal/catalog/changes", params={"limit": "5000"}).status_code == 400
+
+
+@pytest.fixture
+def anyio_backend():
+    return "asyncio"
+
+
+@pytest.mark.anyio
+async def test_a_2025_session_stream_hears_that_the_tool_list_changed(spawn, tmp_path):
+    """The official SDK in legacy mode holds the session's GET stream; a change of an upstream's
+    tools (here a new tool, listed under `warn`) reaches it as notifications/tools/list_changed."""
+    name, tools, gateway, url = start(spawn, tmp_path, None)
+    heard = anyio.Event()
+
+    async def on_message(message):
+        notification = getattr(message, "root", message)
+        if type(notification).__name__ == "ToolListChangedNotification":
+            heard.set()
+
+    async with connect("legacy", url=url, message_handler=on_message) as client:
+        before = {tool.name for tool in (await client.list_tools()).tools}
+        assert f"{name}__exfiltrate" not in before
+        await anyio.sleep(1)  # the SDK opens the GET stream after initialize
+        write_tools(tools, [LOOKUP, STABLE, EXFILTRATE])
+        with anyio.fail_after(20):
+            await heard.wait()
+        after = {tool.name for tool in (await client.list_tools()).tools}
+        assert f"{name}__exfiltrate" in after
+
+
+def test_hostile_filter_values_get_an_answer_not_a_server_error(service_urls):
+    for path in ("portal/catalog/reviews", "portal/catalog/changes"):
+        for upstream in ("\x00", "a\x00b", "é\u202e", "'; DROP TABLE tool_pins; --", "x" * 200):
+            response = portal(service_urls, path, params={"upstream": upstream})
+            assert response.status_code == 200, (path, upstream, response.text)
+            assert response.json()[path.rsplit("/", 1)[1]] == []

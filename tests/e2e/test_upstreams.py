@@ -7,6 +7,7 @@ import socket
 import subprocess
 import sys
 import time
+import uuid
 
 import anyio
 import httpx
@@ -344,6 +345,8 @@ def test_a_stateless_upstream_sees_one_request_per_call(spawn, markers):
         assert before.count("server/discover") == 1 and "initialize" not in before, before
         headers = [json.loads(line) for line in (markers / "headers.log").read_text().splitlines()]
         for entry in headers[-5:]:
+            # Every call also continues a trace (header and _meta), checked in the trace test.
+            assert entry.pop("traceparent") == entry.pop("meta_traceparent") is not None, entry
             assert entry == {"method": "tools/call", "mcp-protocol-version": "2026-07-28", "mcp-method": "tools/call",
                              "mcp-name": "echo", "mcp-session-id": None}, entry
     finally:
@@ -374,3 +377,45 @@ def test_a_2025_only_upstream_is_called_with_a_session(spawn, markers):
     finally:
         process.kill()
         process.wait()
+
+
+def test_the_callers_trace_continues_to_the_upstream_and_into_the_audit_row(federated_gateway, markers, service_urls):
+    _, url = federated_gateway
+    key = os.environ["TOLLGATE_DEV_API_KEY"]
+    trace_id, caller_span = uuid.uuid4().hex, "00f067aa0ba902b7"
+    # The W3C header.
+    answer = httpx.post(url, json={"jsonrpc": "2.0", "id": 1, "method": "tools/call", "params": {
+        "name": "py__echo", "arguments": {"message": "traced"}, "_meta": {
+            "io.modelcontextprotocol/protocolVersion": "2026-07-28", "io.modelcontextprotocol/clientCapabilities": {}}}},
+        headers={"X-API-Key": key, "Accept": "application/json, text/event-stream", "MCP-Protocol-Version": "2026-07-28",
+                 "Mcp-Method": "tools/call", "Mcp-Name": "py__echo", "traceparent": f"00-{trace_id}-{caller_span}-01"}, timeout=30)
+    assert answer.status_code == 200 and "traced" in answer.text, answer.text
+    # `_meta.traceparent` (SEP-414) when there is no header; a malformed header is ignored for it.
+    meta_trace = uuid.uuid4().hex
+    answer = httpx.post(url, json={"jsonrpc": "2.0", "id": 2, "method": "tools/call", "params": {
+        "name": "py__echo", "arguments": {"message": "meta"}, "_meta": {
+            "io.modelcontextprotocol/protocolVersion": "2026-07-28", "io.modelcontextprotocol/clientCapabilities": {},
+            "traceparent": f"00-{meta_trace}-{caller_span}-00"}}},
+        headers={"X-API-Key": key, "Accept": "application/json", "MCP-Protocol-Version": "2026-07-28", "Mcp-Method": "tools/call",
+                 "Mcp-Name": "py__echo", "traceparent": "00-NOT-A-TRACE-AT-ALL-00f067aa0ba902b7-01"}, timeout=30)
+    assert answer.status_code == 200, answer.text
+
+    calls = [json.loads(line) for line in (markers / "headers.log").read_text().splitlines() if '"tools/call"' in line]
+    by_trace = {}
+    for entry in calls:
+        header = entry["traceparent"]
+        assert header and header == entry["meta_traceparent"], entry
+        by_trace[header.split("-")[1]] = header.split("-")
+    version, _, span, flags = by_trace[trace_id]
+    # The upstream's parent is the gateway's span, not the caller's; the sampling flag is kept.
+    assert version == "00" and span != caller_span and len(span) == 16 and flags == "01", by_trace[trace_id]
+    assert by_trace[meta_trace][3] == "00"
+
+    def audited():
+        events = httpx.get(f"{service_urls['audit']}/internal/v1/audit/events", params={"tool": "py__echo", "limit": 100},
+                           headers={"X-Tollgate-Internal-Token": os.environ["TOLLGATE_INTERNAL_TOKEN"]}, timeout=10).json()["events"]
+        return {event["trace_id"] for event in events} >= {trace_id, meta_trace}
+    deadline = time.monotonic() + 15
+    while not audited():
+        assert time.monotonic() < deadline, "the audit rows do not carry the callers' trace ids"
+        time.sleep(0.2)

@@ -107,15 +107,19 @@ def counting(app, log_path):
         if scope["type"] != "http" or scope["method"] != "POST":
             return await app(scope, receive, send)
         body = await read_body(receive)
+        meta_traceparent = None
         try:
-            method = json.loads(body).get("method", "(response)")
-        except ValueError:
+            message = json.loads(body)
+            method = message.get("method", "(response)")
+            meta_traceparent = ((message.get("params") or {}).get("_meta") or {}).get("traceparent")
+        except (ValueError, AttributeError):
             method = "(invalid)"
         with open(log_path, "a") as log:
             log.write(method + "\n")
         headers = {name.decode().lower(): value.decode() for name, value in scope["headers"]}
         with open(os.path.join(os.path.dirname(log_path), "headers.log"), "a") as log:
-            log.write(json.dumps({"method": method, **{k: headers.get(k) for k in ("mcp-protocol-version", "mcp-method", "mcp-name", "mcp-session-id")}}) + "\n")
+            log.write(json.dumps({"method": method, "meta_traceparent": meta_traceparent,
+                                  **{k: headers.get(k) for k in ("mcp-protocol-version", "mcp-method", "mcp-name", "mcp-session-id", "traceparent")}}) + "\n")
         return await app(scope, replaying(body, receive), send)
     return wrapped
 

@@ -63,14 +63,15 @@ struct InvokeController: Sendable {
         )
         let headers = request.headers.map { ($0.name.canonicalName, $0.value) }
         let replayedFrom = value("replayed_from")?.stringValue.flatMap(UUID.init(uuidString:))
+        let trace = TraceContext.incoming(headers: request.headers, meta: nil) ?? .start()
         let call = AuditRecorder.Call(
             toolName: tool, toolGroup: dispatcher.group(of: tool), denied: !identity.mayCall(tool), params: (try? JSONParser.parse(params)) ?? .object([]),
             identity: identity, headers: headers, requestID: context.id,
-            source: source, replayedFrom: replayedFrom
+            source: source, replayedFrom: replayedFrom, traceID: trace.traceID
         )
         let outcome: Result<String, JSONRPCError>
         do {
-            outcome = .success(try await dispatcher.dispatch(message, era: .handshake(session: nil), context: ToolCallContext(identity: identity, headers: request.headers, progress: nil)))
+            outcome = .success(try await dispatcher.dispatch(message, era: .handshake(session: nil), context: ToolCallContext(identity: identity, headers: request.headers, progress: nil, trace: trace.child())))
         } catch {
             outcome = .failure(error)
         }

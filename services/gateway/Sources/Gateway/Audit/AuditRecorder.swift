@@ -34,6 +34,8 @@ struct AuditRecorder: Sendable {
         var requestID: String?
         var source = "mcp"
         var replayedFrom: UUID?
+        /// The trace the call belongs to (the caller's, or one the gateway started).
+        var traceID: String?
     }
 
     /// Records a finished call: `outcome` is the raw result, or the JSON-RPC error.
@@ -103,7 +105,7 @@ struct AuditRecorder: Sendable {
             source: call.source,
             remoteAddr: call.remoteAddress,
             userAgent: Self.userAgent(call.headers),
-            traceID: Self.traceID(call.headers),
+            traceID: call.traceID ?? Self.traceID(call.headers),
             payload: AuditPayload(
                 jsonrpcMethod: call.method,
                 requestParams: request,

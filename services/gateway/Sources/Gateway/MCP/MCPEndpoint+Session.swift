@@ -52,35 +52,57 @@ extension MCPEndpoint {
         }
     }
 
-    /// The session's server-to-client stream: comments keep it alive; it ends when the client
-    /// leaves, the session is deleted, or the gateway shuts down.
+    /// What the session stream writes next.
+    private enum StreamEvent: Sendable {
+        case toolsChanged
+        case keepalive
+    }
+
+    static let toolsListChanged = "event: message\ndata: {\"jsonrpc\":\"2.0\",\"method\":\"notifications/tools/list_changed\"}\n\n"
+
+    /// The session's server-to-client stream: `notifications/tools/list_changed` when this
+    /// replica's tool list changes (an upstream's tools changed, were withheld, withdrawn or
+    /// came back), a comment every 15 s; it ends when the client leaves, the session is
+    /// deleted, or the gateway shuts down.
     func sessionStream(_ request: Request, session: MCPSession) -> Response {
         var headers = eventStreamHeaders
         headers[.mcpSessionID] = session.id
         let sessions = self.sessions
+        let changes = dispatcher.upstreams.changes
         return Response(
             status: .ok, headers: headers,
             body: ResponseBody { writer in
                 try await writer.write(ByteBuffer(string: ": connected\n\n"))
-                let (closed, closedContinuation) = AsyncStream<Void>.makeStream()
+                // One loop writes; the tasks only signal it (the writer cannot be shared).
+                let (events, continuation) = AsyncStream<StreamEvent>.makeStream(bufferingPolicy: .bufferingNewest(8))
+                let subscription = changes.subscribe()
                 try await request.body.consumeWithInboundCloseHandler { _ in
-                    try await cancelWhenGracefulShutdown {
+                    try await withGracefulShutdownHandler {
                         try await withThrowingTaskGroup(of: Void.self) { group in
                             group.addTask {
-                                for await _ in closed { return }
+                                for await _ in subscription { continuation.yield(.toolsChanged) }
                             }
                             group.addTask {
-                                while true {
+                                while !Task.isCancelled {
                                     try await Task.sleep(for: .seconds(15))
-                                    guard (try? await sessions.load(id: session.id, subject: session.subject)) != nil else { return }
+                                    guard (try? await sessions.load(id: session.id, subject: session.subject)) != nil else { break }
+                                    continuation.yield(.keepalive)
+                                }
+                                continuation.finish()
+                            }
+                            for await event in events {
+                                switch event {
+                                case .toolsChanged: try await writer.write(ByteBuffer(string: Self.toolsListChanged))
+                                case .keepalive: try await writer.write(ByteBuffer(string: ": keepalive\n\n"))
                                 }
                             }
-                            _ = try await group.next()
                             group.cancelAll()
                         }
+                    } onGracefulShutdown: {
+                        continuation.finish()
                     }
                 } onInboundClosed: {
-                    closedContinuation.finish()
+                    continuation.finish()
                 }
                 try? await writer.finish(nil)
             }

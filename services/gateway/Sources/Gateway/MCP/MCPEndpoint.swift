@@ -100,6 +100,10 @@ struct MCPEndpoint: Sendable {
         // to stream: progress; or, in a 2025 session, a long call that the client may cancel
         // with notifications/cancelled, after which it must get no answer at all (a stream can
         // end without one; a JSON answer cannot).
+        // The caller's trace (header, or `_meta` per SEP-414), or a new one; upstream calls are
+        // children of the gateway's span in it.
+        let trace = TraceContext.incoming(headers: request.headers, meta: message.params["_meta"]) ?? .start()
+        let span = trace.child()
         let longRunning = toolName.map(dispatcher.isLongRunning) ?? false
         let cancellableBySession = longRunning && !era.isModern
         let streams = accepted.eventStream && (!accepted.json || (toolName != nil && (progressToken != nil || cancellableBySession)))
@@ -134,7 +138,8 @@ struct MCPEndpoint: Sendable {
                 method: message.method,
                 denied: !MCPDispatcher.isAllowed(method: message.method, name: name, for: identity),
                 params: .object((message.params.objectValue ?? []).filter { $0.0 != "_meta" }),
-                identity: identity, headers: request.headers.map { ($0.name.canonicalName, $0.value) }, remoteAddress: remoteAddress, sessionID: sessionID, requestID: requestID
+                identity: identity, headers: request.headers.map { ($0.name.canonicalName, $0.value) }, remoteAddress: remoteAddress, sessionID: sessionID, requestID: requestID,
+                traceID: trace.traceID
             )
         }
         let audit = self.audit
@@ -151,7 +156,7 @@ struct MCPEndpoint: Sendable {
                 }
             }
             let progress = recordingNotify.flatMap { send in progressToken.map { ProgressReporter(token: $0, send: send) } }
-            let context = ToolCallContext(identity: identity, headers: headers, progress: progress)
+            let context = ToolCallContext(identity: identity, headers: headers, progress: progress, trace: span)
             let outcome: Result<String, JSONRPCError>
             do {
                 outcome = .success(

@@ -46,6 +46,8 @@ struct ToolCallContext: Sendable {
     var headers: HTTPFields
     /// Present when the caller sent a progress token and can receive notifications.
     var progress: ProgressReporter?
+    /// The gateway's span in the caller's trace: upstream calls are its children.
+    var trace: TraceContext? = nil
 }
 
 /// A tool implemented inside the gateway. Cancellation arrives as task cancellation.

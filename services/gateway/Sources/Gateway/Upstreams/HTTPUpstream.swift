@@ -148,7 +148,8 @@ final class HTTPUpstream: UpstreamConnection {
         let body = #"{"jsonrpc":"2.0","id":\#(id),"method":\#(JSONValue.string(request.method).jsonString),"params":\#(params)}"#
         do {
             return try await post(
-                body: body, headers: modern ? modernHeaders(for: request) : [], expectedID: .number(String(id)), sessionID: session.id,
+                body: body, headers: (modern ? modernHeaders(for: request) : []) + (request.trace.map { [("traceparent", $0.header)] } ?? []),
+                expectedID: .number(String(id)), sessionID: session.id,
                 deadline: deadline, onNotification: onNotification
             ).0
         } catch let failure as UpstreamFailure where modern && (failure.status == 400 || failure.status == 404) {

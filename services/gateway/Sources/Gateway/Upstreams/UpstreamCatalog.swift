@@ -73,6 +73,8 @@ final class UpstreamCatalog: Service, Sendable {
     private let snapshots: CatalogSnapshotStore?
     private let failures: Prometheus.Counter
     private let httpClient: HTTPClient?
+    /// Signals this replica's open session streams when the served tool list changes.
+    let changes = CatalogChangeBroadcast()
     private let pins: ToolPinStore?
     private let audit: AuditRecorder?
     private let metrics: PrometheusCollectorRegistry
@@ -212,7 +214,9 @@ final class UpstreamCatalog: Service, Sendable {
             let (resources, templates) = await listResources(upstream)
             guard let withheld = await checkPins(settings, tools: collected) else { return }
             let served = collected.filter { withheld[$0.exposedName] == nil }
-            let wasAvailable = state.withLock { state in
+            let (wasAvailable, listChanged) = state.withLock { state in
+                let previous = state[settings.name]
+                let listChanged = previous?.available != true || previous?.tools.map(\.definition) != served.map(\.definition)
                 defer {
                     var refreshed = UpstreamState(
                         tools: served, prompts: prompts, resources: resources, templates: templates, available: true, lastError: nil, withheld: withheld
@@ -220,8 +224,9 @@ final class UpstreamCatalog: Service, Sendable {
                     refreshed.lastRefresh = Date()
                     state[settings.name] = refreshed
                 }
-                return state[settings.name]?.available ?? false
+                return (previous?.available ?? false, listChanged)
             }
+            if listChanged { changes.toolsChanged() }
             if !wasAvailable {
                 logger.info("upstream available", metadata: ["upstream": "\(settings.name)", "tools": "\(collected.count)"])
             }
@@ -325,18 +330,18 @@ final class UpstreamCatalog: Service, Sendable {
     }
 
     /// `prompts/get` for a prefixed prompt name; `nil` when no upstream has it.
-    func getPrompt(named name: String, rawArguments: String?) async throws(JSONRPCError) -> String? {
+    func getPrompt(named name: String, rawArguments: String?, trace: TraceContext? = nil) async throws(JSONRPCError) -> String? {
         for upstream in upstreams where name.hasPrefix(upstream.settings.prefix) {
             guard let original = state.withLock({ $0[upstream.settings.name]?.prompts.first { $0.exposed == name }?.original }) else { continue }
             var params = [(key: "name", raw: JSONValue.string(original).jsonString)]
             if let rawArguments { params.append((key: "arguments", raw: rawArguments)) }
-            return try await forward(UpstreamRequest(method: "prompts/get", params: params, name: original), to: upstream)
+            return try await forward(UpstreamRequest(method: "prompts/get", params: params, name: original, trace: trace), to: upstream)
         }
         return nil
     }
 
     /// `resources/read` routed to the upstream that listed the URI (or whose template prefix matches).
-    func readResource(uri: String) async throws(JSONRPCError) -> String? {
+    func readResource(uri: String, trace: TraceContext? = nil) async throws(JSONRPCError) -> String? {
         let owner = state.withLock { state -> Upstream? in
             upstreams.first { upstream in
                 guard let entry = state[upstream.settings.name], entry.available else { return false }
@@ -348,7 +353,7 @@ final class UpstreamCatalog: Service, Sendable {
             }
         }
         guard let owner else { return nil }
-        let request = UpstreamRequest(method: "resources/read", params: [(key: "uri", raw: JSONValue.string(uri).jsonString)], name: uri)
+        let request = UpstreamRequest(method: "resources/read", params: [(key: "uri", raw: JSONValue.string(uri).jsonString)], name: uri, trace: trace)
         return try await forward(request, to: owner)
     }
 
@@ -392,6 +397,7 @@ final class UpstreamCatalog: Service, Sendable {
             return withdraw
         }
         if withdrawn {
+            changes.toolsChanged()
             logger.warning("upstream unavailable; its tools are withdrawn", metadata: ["upstream": "\(name)", "error": "\(reason)"])
         } else {
             logger.info("upstream request failed", metadata: ["upstream": "\(name)", "error": "\(reason)"])
@@ -406,11 +412,13 @@ final class UpstreamCatalog: Service, Sendable {
     /// back to the caller's. Two callers that both chose token 1 never see each other's
     /// progress, and a notification for any other token (another call's, or made up by the
     /// upstream) reaches nobody.
-    func call(_ tool: UpstreamTool, on upstream: Upstream, rawArguments: String?, progress: ProgressReporter?) async throws(JSONRPCError) -> String {
+    func call(
+        _ tool: UpstreamTool, on upstream: Upstream, rawArguments: String?, progress: ProgressReporter?, trace: TraceContext? = nil
+    ) async throws(JSONRPCError) -> String {
         let upstreamToken = progress.map { _ in "tollgate-" + UUID().uuidString.lowercased() }
         var params = [(key: "name", raw: JSONValue.string(tool.originalName).jsonString)]
         if let rawArguments { params.append((key: "arguments", raw: rawArguments)) }
-        let request = UpstreamRequest(method: "tools/call", params: params, name: tool.originalName, progressToken: upstreamToken)
+        let request = UpstreamRequest(method: "tools/call", params: params, name: tool.originalName, progressToken: upstreamToken, trace: trace)
         return try await forward(request, to: upstream) { method, raw in
             switch method {
             case "notifications/progress":

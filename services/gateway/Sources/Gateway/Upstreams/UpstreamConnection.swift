@@ -31,18 +31,23 @@ struct UpstreamRequest: Sendable {
     var name: String?
     /// The gateway's own progress token for this call, when the caller asked for progress.
     var progressToken: String?
+    /// The caller's trace, continued (`traceparent`): sent as a header and in `_meta`.
+    var trace: TraceContext?
 
-    init(method: String, params: [(key: String, raw: String)] = [], name: String? = nil, progressToken: String? = nil) {
+    init(method: String, params: [(key: String, raw: String)] = [], name: String? = nil, progressToken: String? = nil, trace: TraceContext? = nil) {
         self.method = method
         self.params = params
         self.name = name
         self.progressToken = progressToken
+        self.trace = trace
     }
 
     /// `params` as one JSON object; `meta` holds further raw `_meta` members (each `"key":value`).
     func paramsJSON(meta: [String] = []) -> String {
         var meta = meta
         if let progressToken { meta.insert(#""progressToken":\#(JSONValue.string(progressToken).jsonString)"#, at: 0) }
+        // Validated hex and dashes only (`TraceContext`): nothing to escape.
+        if let trace { meta.append(#""traceparent":"\#(trace.header)""#) }
         var members = params.map { "\(JSONValue.string($0.key).jsonString):\($0.raw)" }
         if !meta.isEmpty { members.append(#""_meta":{"# + meta.joined(separator: ",") + "}") }
         return "{" + members.joined(separator: ",") + "}"
