@@ -71,7 +71,7 @@ struct InvokeController: Sendable {
         )
         let outcome: Result<String, JSONRPCError>
         do {
-            outcome = .success(try await dispatcher.dispatch(message, era: .handshake(session: nil), context: ToolCallContext(identity: identity, headers: request.headers, progress: nil, trace: trace.child())))
+            outcome = .success(try await dispatcher.dispatch(message, era: .handshake(session: nil), context: ToolCallContext(identity: identity, headers: request.headers, progress: nil, trace: trace)))
         } catch {
             outcome = .failure(error)
         }

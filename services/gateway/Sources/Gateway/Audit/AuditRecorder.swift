@@ -182,13 +182,6 @@ struct AuditRecorder: Sendable {
 
     /// The W3C trace id of `traceparent`, or a new one.
     static func traceID(_ headers: [(String, String)]) -> String {
-        if let parent = headers.first(where: { $0.0 == "traceparent" })?.1 {
-            let parts = parent.split(separator: "-")
-            if parts.count == 4, parts[1].count == 32, parts[1].allSatisfy(\.isHexDigit), parts[1] != String(repeating: "0", count: 32) {
-                return String(parts[1]).lowercased()
-            }
-        }
-        var generator = SystemRandomNumberGenerator()
-        return (0..<2).map { _ in String(generator.next() as UInt64, radix: 16).leftPadded(to: 16) }.joined()
+        (TraceContext.parse(headers.first(where: { $0.0 == "traceparent" })?.1) ?? .start()).traceID
     }
 }

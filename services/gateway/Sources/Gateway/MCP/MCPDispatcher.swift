@@ -89,7 +89,7 @@ struct MCPDispatcher: Sendable {
             result = try page(visible, key: "resourceTemplates", cursor: message.params["cursor"])
         case "resources/read":
             guard let uri = message.params["uri"]?.stringValue, !uri.isEmpty else { throw .invalidParams("resources/read needs a uri") }
-            guard context.identity.mayRead(resource: uri), let raw = try await upstreams.readResource(uri: uri, trace: context.trace) else {
+            guard context.identity.mayRead(resource: uri), let raw = try await upstreams.readResource(uri: uri, trace: context.upstreamTrace) else {
                 throw JSONRPCError(code: -32002, message: "resource not found: \(uri)", data: ["uri": .string(uri)])
             }
             return era.isModern ? Self.markComplete(raw) : raw
@@ -100,7 +100,7 @@ struct MCPDispatcher: Sendable {
             guard let name = message.params["name"]?.stringValue, !name.isEmpty else { throw .invalidParams("prompts/get needs a prompt name") }
             guard context.identity.mayUsePrompt(name) else { throw .unknownPrompt(name) }
             let rawArguments = Self.rawMember("arguments", of: message)
-            guard let raw = try await upstreams.getPrompt(named: name, rawArguments: rawArguments, trace: context.trace) else {
+            guard let raw = try await upstreams.getPrompt(named: name, rawArguments: rawArguments, trace: context.upstreamTrace) else {
                 throw .unknownPrompt(name)
             }
             return era.isModern ? Self.markComplete(raw) : raw
@@ -196,7 +196,7 @@ struct MCPDispatcher: Sendable {
             toolCalls.increment()
             let rawArguments = Self.rawMember("arguments", of: message)
             do {
-                let raw = try await upstreams.call(tool, on: upstream, rawArguments: rawArguments, progress: context.progress, trace: context.trace)
+                let raw = try await upstreams.call(tool, on: upstream, rawArguments: rawArguments, progress: context.progress, trace: context.upstreamTrace)
                 return era.isModern ? Self.markComplete(raw) : raw
             } catch {
                 if error.code == -32800 { toolCallsCancelled.increment() }

@@ -100,10 +100,6 @@ struct MCPEndpoint: Sendable {
         // to stream: progress; or, in a 2025 session, a long call that the client may cancel
         // with notifications/cancelled, after which it must get no answer at all (a stream can
         // end without one; a JSON answer cannot).
-        // The caller's trace (header, or `_meta` per SEP-414), or a new one; upstream calls are
-        // children of the gateway's span in it.
-        let trace = TraceContext.incoming(headers: request.headers, meta: message.params["_meta"]) ?? .start()
-        let span = trace.child()
         let longRunning = toolName.map(dispatcher.isLongRunning) ?? false
         let cancellableBySession = longRunning && !era.isModern
         let streams = accepted.eventStream && (!accepted.json || (toolName != nil && (progressToken != nil || cancellableBySession)))
@@ -132,6 +128,10 @@ struct MCPEndpoint: Sendable {
 
         // Tool calls, resource reads and prompt gets are audited; a resource's row names its URI.
         let auditedName = audit.isEnabled ? MCPDispatcher.auditedMethods[message.method].flatMap { message.params[$0]?.stringValue } : nil
+        // The caller's trace (header, or `_meta` per SEP-414); an audited call without one starts
+        // one here, so its row and its upstream call share the id. A built-in call that is not
+        // audited draws nothing from the random generator (`ToolCallContext.upstreamTrace`).
+        let trace = TraceContext.incoming(headers: request.headers, meta: message.params["_meta"]) ?? (auditedName != nil ? .start() : nil)
         let auditCall = auditedName.map { name in
             AuditRecorder.Call(
                 toolName: name, toolGroup: message.method == "tools/call" ? dispatcher.group(of: name) : nil,
@@ -139,7 +139,7 @@ struct MCPEndpoint: Sendable {
                 denied: !MCPDispatcher.isAllowed(method: message.method, name: name, for: identity),
                 params: .object((message.params.objectValue ?? []).filter { $0.0 != "_meta" }),
                 identity: identity, headers: request.headers.map { ($0.name.canonicalName, $0.value) }, remoteAddress: remoteAddress, sessionID: sessionID, requestID: requestID,
-                traceID: trace.traceID
+                traceID: trace?.traceID
             )
         }
         let audit = self.audit
@@ -156,7 +156,7 @@ struct MCPEndpoint: Sendable {
                 }
             }
             let progress = recordingNotify.flatMap { send in progressToken.map { ProgressReporter(token: $0, send: send) } }
-            let context = ToolCallContext(identity: identity, headers: headers, progress: progress, trace: span)
+            let context = ToolCallContext(identity: identity, headers: headers, progress: progress, trace: trace)
             let outcome: Result<String, JSONRPCError>
             do {
                 outcome = .success(

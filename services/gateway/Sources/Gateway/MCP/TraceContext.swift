@@ -36,12 +36,12 @@ struct TraceContext: Sendable, Equatable {
 
     /// A new trace, sampled.
     static func start() -> TraceContext {
-        TraceContext(traceID: randomHex(bytes: 16), spanID: randomHex(bytes: 8), flags: "01")
+        TraceContext(traceID: randomID() + randomID(), spanID: randomID(), flags: "01")
     }
 
     /// The same trace with a new span of this process as the parent of what it calls next.
     func child() -> TraceContext {
-        TraceContext(traceID: traceID, spanID: Self.randomHex(bytes: 8), flags: flags)
+        TraceContext(traceID: traceID, spanID: Self.randomID(), flags: flags)
     }
 
     /// The `traceparent` value.
@@ -51,14 +51,11 @@ struct TraceContext: Sendable, Equatable {
         field.utf8.count == count && field.utf8.allSatisfy { ($0 >= 0x30 && $0 <= 0x39) || ($0 >= 0x61 && $0 <= 0x66) }
     }
 
-    private static func randomHex(bytes: Int) -> String {
+    /// 16 hex digits from one draw of the system generator, never all zero (invalid in W3C).
+    private static func randomID() -> String {
         var generator = SystemRandomNumberGenerator()
-        var text = ""
-        for _ in 0..<bytes {
-            let byte = UInt8.random(in: 0...255, using: &generator)
-            text += byte < 16 ? "0" + String(byte, radix: 16) : String(byte, radix: 16)
-        }
-        // All-zero ids are invalid; 2^-64 at worst, but never send one.
-        return text.utf8.allSatisfy { $0 == 0x30 } ? randomHex(bytes: bytes) : text
+        var value: UInt64 = 0
+        while value == 0 { value = generator.next() }
+        return String(value, radix: 16).leftPadded(to: 16)
     }
 }

@@ -46,8 +46,12 @@ struct ToolCallContext: Sendable {
     var headers: HTTPFields
     /// Present when the caller sent a progress token and can receive notifications.
     var progress: ProgressReporter?
-    /// The gateway's span in the caller's trace: upstream calls are its children.
+    /// The caller's trace, or the one started for the call's audit row.
     var trace: TraceContext? = nil
+
+    /// What an upstream call carries: a new span of the gateway in the trace (a new trace when
+    /// there is none yet).
+    var upstreamTrace: TraceContext { (trace ?? .start()).child() }
 }
 
 /// A tool implemented inside the gateway. Cancellation arrives as task cancellation.

@@ -21,6 +21,4 @@ final class CatalogChangeBroadcast: Sendable {
     func toolsChanged() {
         for continuation in subscribers.withLock({ Array($0.values) }) { continuation.yield() }
     }
-
-    var subscriberCount: Int { subscribers.withLock { $0.count } }
 }

@@ -1,4 +1,5 @@
 import Crypto
+import Foundation
 import MCPCore
 
 /// What a pin compares: a SHA-256 over the parts of a tool definition that tell a model what
@@ -13,8 +14,12 @@ enum ToolFingerprint {
     }
 
     static func hash(_ definition: JSONValue) -> String {
-        let digest = SHA256.hash(data: Array(pinned(definition).jsonString.utf8))
-        return digest.map { byte in String(byte, radix: 16).count == 1 ? "0" + String(byte, radix: 16) : String(byte, radix: 16) }.joined()
+        hash(pinned: pinned(definition))
+    }
+
+    /// The hash of parts already reduced by `pinned`.
+    static func hash(pinned: JSONValue) -> String {
+        SHA256.hash(data: Array(pinned.jsonString.utf8)).map { String(format: "%02x", $0) }.joined()
     }
 
     /// Objects with their keys sorted (the last of duplicate keys wins, as the parser does).

@@ -56,20 +56,23 @@ struct ToolPinStore: Sendable {
             let known = !pins.isEmpty
             var evaluation = Evaluation()
             for tool in tools {
-                let hash = ToolFingerprint.hash(tool.definition.renamed(tool.originalName))
+                // The pinned parts, in canonical form: what is hashed, stored and compared.
+                let definition = ToolFingerprint.pinned(tool.definition.renamed(tool.originalName))
+                let hash = ToolFingerprint.hash(pinned: definition)
                 let pinned = pins[tool.originalName]
                 if pinned == hash { continue }
                 if pinned == nil, !known || mode == .warn {
-                    try await pin(tool, hash: hash, upstream: upstream, by: nil, on: connection)
+                    try await pin(tool, definition: definition, hash: hash, upstream: upstream, by: nil, on: connection)
                     continue
                 }
                 let (review, opened) = try await review(
-                    of: tool, hash: hash, change: pinned == nil ? "added" : "modified", oldHash: pinned, mode: mode, upstream: upstream, on: connection
+                    of: tool, definition: definition, hash: hash, change: pinned == nil ? "added" : "modified", oldHash: pinned, mode: mode,
+                    upstream: upstream, on: connection
                 )
                 if opened { evaluation.opened.append(review) }
                 if review.state == "approved" {
                     // Approved elsewhere after this refresh read the pins.
-                    try await pin(tool, hash: hash, upstream: upstream, by: review.decidedBy, on: connection)
+                    try await pin(tool, definition: definition, hash: hash, upstream: upstream, by: review.decidedBy, on: connection)
                 } else if mode == .block {
                     evaluation.withheld[tool.exposedName] = Withholding(reviewID: review.id, change: review.change, state: review.state)
                 }
@@ -78,11 +81,13 @@ struct ToolPinStore: Sendable {
         }
     }
 
-    private func pin(_ tool: UpstreamTool, hash: String, upstream: String, by operatorName: String?, on connection: PostgresConnection) async throws {
-        let definition = ToolFingerprint.pinned(tool.definition.renamed(tool.originalName)).jsonString
+    private func pin(
+        _ tool: UpstreamTool, definition: JSONValue, hash: String, upstream: String, by operatorName: String?, on connection: PostgresConnection
+    ) async throws {
         try await connection.query(
             """
-            INSERT INTO tool_pins (upstream, tool, hash, definition, pinned_by) VALUES (\(upstream), \(tool.originalName), \(hash), \(definition)::jsonb, \(operatorName))
+            INSERT INTO tool_pins (upstream, tool, hash, definition, pinned_by)
+            VALUES (\(upstream), \(tool.originalName), \(hash), \(definition.jsonString)::jsonb, \(operatorName))
             ON CONFLICT (upstream, tool) DO UPDATE SET hash = EXCLUDED.hash, definition = EXCLUDED.definition, pinned_at = now(), pinned_by = EXCLUDED.pinned_by
             """,
             logger: logger
@@ -91,13 +96,13 @@ struct ToolPinStore: Sendable {
 
     /// The review of this definition, opened now if there is none yet.
     private func review(
-        of tool: UpstreamTool, hash: String, change: String, oldHash: String?, mode: PinMode, upstream: String, on connection: PostgresConnection
+        of tool: UpstreamTool, definition: JSONValue, hash: String, change: String, oldHash: String?, mode: PinMode, upstream: String,
+        on connection: PostgresConnection
     ) async throws -> (Review, opened: Bool) {
-        let definition = ToolFingerprint.pinned(tool.definition.renamed(tool.originalName)).jsonString
         let inserted = try await connection.query(
             """
             INSERT INTO tool_reviews (upstream, tool, exposed_name, change, mode, old_hash, new_hash, old_definition, new_definition)
-            SELECT \(upstream), \(tool.originalName), \(tool.exposedName), \(change), \(mode.rawValue), \(oldHash), \(hash), p.definition, \(definition)::jsonb
+            SELECT \(upstream), \(tool.originalName), \(tool.exposedName), \(change), \(mode.rawValue), \(oldHash), \(hash), p.definition, \(definition.jsonString)::jsonb
             FROM (SELECT 1) AS one LEFT JOIN tool_pins p ON p.upstream = \(upstream) AND p.tool = \(tool.originalName)
             ON CONFLICT (upstream, tool, new_hash) DO NOTHING
             RETURNING \(unescaped: Self.columns)

@@ -77,7 +77,9 @@ final class UpstreamCatalog: Service, Sendable {
     let changes = CatalogChangeBroadcast()
     private let pins: ToolPinStore?
     private let audit: AuditRecorder?
-    private let metrics: PrometheusCollectorRegistry
+    /// Definitions that differ from their pin: kept listed (`warn`) or withheld (`block`).
+    private let definitionsWarned: Prometheus.Counter
+    private let definitionsWithheld: Prometheus.Counter
 
     init(
         upstreams: [Upstream], refreshInterval: Duration, withdrawAfter: Duration = .zero, httpClient: HTTPClient?, snapshots: CatalogSnapshotStore?,
@@ -85,7 +87,9 @@ final class UpstreamCatalog: Service, Sendable {
     ) {
         self.pins = pins
         self.audit = audit
-        self.metrics = metrics
+        let help = "Upstream tool definitions that differ from their pin, by action."
+        self.definitionsWarned = metrics.counter("tollgate_gateway_tool_definition_changes_total", help: help, labels: [("action", "warned")])
+        self.definitionsWithheld = metrics.counter("tollgate_gateway_tool_definition_changes_total", help: help, labels: [("action", "withheld")])
         self.upstreams = upstreams
         self.refreshInterval = refreshInterval
         self.withdrawAfter = withdrawAfter
@@ -245,10 +249,7 @@ final class UpstreamCatalog: Service, Sendable {
             let evaluation = try await pins.evaluate(upstream: settings.name, mode: settings.pin, tools: tools)
             for review in evaluation.opened {
                 let exposed = settings.prefix + review.tool
-                metrics.counter(
-                    "tollgate_gateway_tool_definition_changes_total", help: "Upstream tool definitions that differ from their pin, by action.",
-                    labels: [("action", settings.pin == .block ? "withheld" : "warned")]
-                ).increment()
+                (settings.pin == .block ? definitionsWithheld : definitionsWarned).increment()
                 logger.warning(
                     "upstream tool definition differs from its pin",
                     metadata: ["upstream": "\(settings.name)", "tool": "\(exposed)", "change": "\(review.change)", "review_id": "\(review.id)", "pin": "\(settings.pin.rawValue)"]
