@@ -41,12 +41,19 @@ final class HTTPUpstream: UpstreamConnection {
     private let session = Mutex<Session>(.unknown)
     private let nextID = Atomic<Int>(1)
     static let maximumResponseBytes = 64 * 1024 * 1024
-    /// The `_meta` members every 2026-07-28 request carries.
-    private static let modernMeta = [
-        #""io.modelcontextprotocol/protocolVersion":"\#(modernVersion)""#,
-        #""io.modelcontextprotocol/clientCapabilities":{}"#,
-        #""io.modelcontextprotocol/clientInfo":{"name":"tollgate","version":"\#(TollgateVersion.current)"}"#,
-    ]
+    /// The `_meta` members every 2026-07-28 request carries; the client's capabilities are
+    /// the caller's (so the upstream may ask it for input), the gateway's own `{}` otherwise.
+    private static func modernMeta(capabilities: String? = nil) -> [String] {
+        [
+            #""io.modelcontextprotocol/protocolVersion":"\#(modernVersion)""#,
+            #""io.modelcontextprotocol/clientCapabilities":\#(capabilities ?? "{}")"#,
+            #""io.modelcontextprotocol/clientInfo":{"name":"tollgate","version":"\#(TollgateVersion.current)"}"#,
+        ]
+    }
+
+    /// What the gateway declares in a 2025 `initialize`: the requests it can put to a calling
+    /// client (each is refused when the caller at hand cannot take it).
+    static let relayedCapabilities = #"{"elicitation":{"form":{},"url":{}},"sampling":{},"roots":{}}"#
 
     init(name: String, headers: [(String, String)], timeout: Duration, http: UpstreamHTTPClient, logger: Logger) {
         self.name = name
@@ -68,18 +75,29 @@ final class HTTPUpstream: UpstreamConnection {
         http.shutdown()
     }
 
-    func request(_ request: UpstreamRequest, onNotification: @escaping @Sendable (String, String) async -> Void) async throws -> UpstreamAnswer {
+    func request(
+        _ request: UpstreamRequest, onNotification: @escaping @Sendable (String, String) async -> Void, onRequest: ServerRequestHandler?
+    ) async throws -> UpstreamAnswer {
         let deadline = NIODeadline.now() + .nanoseconds(timeout.nanoseconds)
         let current = try await ensureSession(deadline: deadline)
+        let handlers = Handlers(onNotification: onNotification, onRequest: onRequest)
         do {
-            return try await send(request, session: current, deadline: deadline, onNotification: onNotification)
+            return try await send(request, session: current, deadline: deadline, handlers: handlers)
         } catch is SessionExpired {
             // The upstream restarted, expired the session or stopped speaking the revision:
             // find out again, once.
             session.withLock { if $0 == current { $0 = .unknown } }
             let renewed = try await ensureSession(deadline: deadline)
-            return try await send(request, session: renewed, deadline: deadline, onNotification: onNotification)
+            return try await send(request, session: renewed, deadline: deadline, handlers: handlers)
         }
+    }
+
+    /// Where the messages an upstream sends while answering go.
+    private struct Handlers: Sendable {
+        var onNotification: @Sendable (String, String) async -> Void
+        var onRequest: ServerRequestHandler?
+
+        static let none = Handlers(onNotification: { _, _ in }, onRequest: nil)
     }
 
     private struct SessionExpired: Error {}
@@ -93,17 +111,17 @@ final class HTTPUpstream: UpstreamConnection {
             return .modern
         }
         let id = nextID.wrappingAdd(1, ordering: .relaxed).oldValue
-        let params = #"{"protocolVersion":"\#(Self.handshakeVersion)","capabilities":{},"clientInfo":{"name":"tollgate","version":"\#(TollgateVersion.current)"}}"#
+        let params = #"{"protocolVersion":"\#(Self.handshakeVersion)","capabilities":\#(Self.relayedCapabilities),"clientInfo":{"name":"tollgate","version":"\#(TollgateVersion.current)"}}"#
         let body = #"{"jsonrpc":"2.0","id":\#(id),"method":"initialize","params":\#(params)}"#
         let (answer, sessionID) = try await post(
-            body: body, headers: [], expectedID: .number(String(id)), sessionID: nil, deadline: deadline, onNotification: { _, _ in }
+            body: body, headers: [], expectedID: .number(String(id)), sessionID: nil, deadline: deadline, handlers: .none
         )
         if case .error(let error) = answer {
             throw UpstreamFailure(description: "upstream \(name) refused initialize: \(error.message)")
         }
         _ = try await post(
             body: #"{"jsonrpc":"2.0","method":"notifications/initialized"}"#, headers: [], expectedID: nil, sessionID: sessionID,
-            deadline: deadline, onNotification: { _, _ in }
+            deadline: deadline, handlers: .none
         )
         // Stateless upstreams answer without a session id: remembered, so they are not
         // initialized again before every call.
@@ -117,12 +135,12 @@ final class HTTPUpstream: UpstreamConnection {
     private func offersModernRevision(deadline: NIODeadline) async throws -> Bool {
         let id = nextID.wrappingAdd(1, ordering: .relaxed).oldValue
         let probe = UpstreamRequest(method: "server/discover")
-        let body = #"{"jsonrpc":"2.0","id":\#(id),"method":"server/discover","params":\#(probe.paramsJSON(meta: Self.modernMeta))}"#
+        let body = #"{"jsonrpc":"2.0","id":\#(id),"method":"server/discover","params":\#(probe.paramsJSON(meta: Self.modernMeta()))}"#
         let answer: UpstreamAnswer
         do {
             (answer, _) = try await post(
                 body: body, headers: modernHeaders(for: probe), expectedID: .number(String(id)), sessionID: nil, deadline: deadline,
-                onNotification: { _, _ in }
+                handlers: .none
             )
         } catch let failure as UpstreamFailure where failure.status != nil {
             return false
@@ -140,17 +158,17 @@ final class HTTPUpstream: UpstreamConnection {
     }
 
     private func send(
-        _ request: UpstreamRequest, session: Session, deadline: NIODeadline, onNotification: @escaping @Sendable (String, String) async -> Void
+        _ request: UpstreamRequest, session: Session, deadline: NIODeadline, handlers: Handlers
     ) async throws -> UpstreamAnswer {
         let id = nextID.wrappingAdd(1, ordering: .relaxed).oldValue
         let modern = session == .modern
-        let params = modern ? request.paramsJSON(meta: Self.modernMeta) : request.paramsJSON()
+        let params = modern ? request.paramsJSON(meta: Self.modernMeta(capabilities: request.clientCapabilities)) : request.paramsJSON()
         let body = #"{"jsonrpc":"2.0","id":\#(id),"method":\#(JSONValue.string(request.method).jsonString),"params":\#(params)}"#
         do {
             return try await post(
                 body: body, headers: (modern ? modernHeaders(for: request) : []) + (request.trace.map { [("traceparent", $0.header)] } ?? []),
                 expectedID: .number(String(id)), sessionID: session.id,
-                deadline: deadline, onNotification: onNotification
+                deadline: deadline, handlers: handlers
             ).0
         } catch let failure as UpstreamFailure where modern && (failure.status == 400 || failure.status == 404) {
             // The upstream no longer takes 2026-07-28 (replaced by an older server): probe
@@ -163,7 +181,7 @@ final class HTTPUpstream: UpstreamConnection {
             if let sessionID = session.id {
                 let cancel = #"{"jsonrpc":"2.0","method":"notifications/cancelled","params":{"requestId":\#(id),"reason":"cancelled by the client"}}"#
                 let deadline = NIODeadline.now() + .seconds(5)
-                Task { _ = try? await self.post(body: cancel, headers: [], expectedID: nil, sessionID: sessionID, deadline: deadline, onNotification: { _, _ in }) }
+                Task { _ = try? await self.post(body: cancel, headers: [], expectedID: nil, sessionID: sessionID, deadline: deadline, handlers: .none) }
             }
             throw CancellationError()
         }
@@ -172,7 +190,7 @@ final class HTTPUpstream: UpstreamConnection {
     /// POSTs one message and reads the answer (JSON or SSE) until the response to `expectedID`.
     private func post(
         body: String, headers extra: [(String, String)], expectedID: JSONRPCID?, sessionID: String?, deadline: NIODeadline,
-        onNotification: @escaping @Sendable (String, String) async -> Void
+        handlers: Handlers
     ) async throws -> (UpstreamAnswer, String?) {
         var requestHeaders = HTTPHeaders()
         requestHeaders.reserveCapacity(4 + headers.count + extra.count)
@@ -209,7 +227,14 @@ final class HTTPUpstream: UpstreamConnection {
         case .stream(let chunks):
             // The exchange's deadline covers the whole stream (the handler's timer).
             do {
-                return (try await Self.readEvents(chunks, expectedID: expectedID, upstream: name, onNotification: onNotification), returnedSession)
+                let answers = ServerRequestAnswerer(handler: handlers.onRequest ?? { .refused($0.method) }) { [self] response in
+                    // The answer to an upstream's request is a POST of its own in the session.
+                    _ = try? await self.post(body: response, headers: [], expectedID: nil, sessionID: returnedSession, deadline: deadline, handlers: .none)
+                }
+                return (
+                    try await Self.readEvents(chunks, expectedID: expectedID, upstream: name, onNotification: handlers.onNotification, answers: answers),
+                    returnedSession
+                )
             } catch let error as UpstreamExchangeError {
                 throw failure(error)
             }
@@ -236,16 +261,27 @@ final class HTTPUpstream: UpstreamConnection {
         }
     }
 
-    /// Reads an SSE answer: notifications are handed on, the response to `expectedID` ends it.
+    /// Answers the requests an upstream sends on an answer's stream, and sends the answers.
+    private struct ServerRequestAnswerer {
+        var handler: ServerRequestHandler
+        var send: @Sendable (String) async -> Void
+    }
+
+    /// Reads an SSE answer: notifications are handed on, requests answered (refused when
+    /// nobody can answer them), the response to `expectedID` ends it.
     private static func readEvents(
         _ chunks: AsyncThrowingStream<ByteBuffer, any Error>, expectedID: JSONRPCID, upstream: String,
-        onNotification: @escaping @Sendable (String, String) async -> Void
+        onNotification: @escaping @Sendable (String, String) async -> Void, answers: ServerRequestAnswerer
     ) async throws -> UpstreamAnswer {
         var parser = SSEParser()
         for try await buffer in chunks {
             for event in try parser.feed(buffer.readableBytesView) where !event.data.isEmpty {
                 guard let message = try? UpstreamMessage(Array(event.data.utf8)) else { continue }
-                if let method = message.method {
+                if let method = message.method, let id = message.id {
+                    // The upstream waits for this answer before it goes on with the call.
+                    let request = UpstreamServerRequest(method: method, rawParams: message.rawParams ?? "{}")
+                    await answers.send(await answers.handler(request).response(to: id))
+                } else if let method = message.method {
                     await onNotification(method, event.data)
                 } else if message.id == expectedID {
                     return answer(message)

@@ -11,6 +11,8 @@ final class StdioUpstream: UpstreamConnection {
     private struct Pending {
         var continuation: CheckedContinuation<UpstreamAnswer, any Error>
         var onNotification: @Sendable (String, String) async -> Void
+        /// Present for a caller's request that may be asked for input (a tool call).
+        var onRequest: ServerRequestHandler?
     }
 
     private struct State {
@@ -58,14 +60,18 @@ final class StdioUpstream: UpstreamConnection {
         await supervisor?.value
     }
 
-    func request(_ request: UpstreamRequest, onNotification: @escaping @Sendable (String, String) async -> Void) async throws -> UpstreamAnswer {
+    func request(
+        _ request: UpstreamRequest, onNotification: @escaping @Sendable (String, String) async -> Void, onRequest: ServerRequestHandler?
+    ) async throws -> UpstreamAnswer {
         try await withTimeout(timeout) {
             try await self.waitUntilReady()
-            return try await self.send(method: request.method, params: request.paramsJSON(), onNotification: onNotification)
+            return try await self.send(method: request.method, params: request.paramsJSON(), onNotification: onNotification, onRequest: onRequest)
         }
     }
 
-    private func send(method: String, params: String, onNotification: @escaping @Sendable (String, String) async -> Void) async throws -> UpstreamAnswer {
+    private func send(
+        method: String, params: String, onNotification: @escaping @Sendable (String, String) async -> Void, onRequest: ServerRequestHandler? = nil
+    ) async throws -> UpstreamAnswer {
         let id = nextID.wrappingAdd(1, ordering: .relaxed).oldValue
         // Compact: a client's arguments may hold newlines between tokens, and on a
         // newline-delimited stream those would end this message and start another.
@@ -74,7 +80,7 @@ final class StdioUpstream: UpstreamConnection {
             try await withCheckedThrowingContinuation { continuation in
                 let outbox: AsyncStream<String>.Continuation? = state.withLock { state in
                     guard let outbox = state.outbox else { return nil }
-                    state.pending[id] = Pending(continuation: continuation, onNotification: onNotification)
+                    state.pending[id] = Pending(continuation: continuation, onNotification: onNotification, onRequest: onRequest)
                     return outbox
                 }
                 guard let outbox else {
@@ -162,7 +168,7 @@ final class StdioUpstream: UpstreamConnection {
     }
 
     private func handshake() async throws {
-        let params = #"{"protocolVersion":"2025-11-25","capabilities":{},"clientInfo":{"name":"tollgate","version":"0.1.0"}}"#
+        let params = #"{"protocolVersion":"2025-11-25","capabilities":\#(HTTPUpstream.relayedCapabilities),"clientInfo":{"name":"tollgate","version":"0.1.0"}}"#
         let answer = try await send(method: "initialize", params: params) { _, _ in }
         if case .error(let error) = answer {
             throw UpstreamFailure(description: "upstream \(name) refused initialize: \(error.message)")
@@ -183,6 +189,10 @@ final class StdioUpstream: UpstreamConnection {
     private func handle(_ line: String) async {
         let trimmed = line.trimmingCharacters(in: .whitespacesAndNewlines)
         guard !trimmed.isEmpty, let message = try? UpstreamMessage(Array(trimmed.utf8)) else { return }
+        if let method = message.method, let id = message.id {
+            answer(UpstreamServerRequest(method: method, rawParams: message.rawParams ?? "{}"), id: id)
+            return
+        }
         if let method = message.method {
             // Notifications go to every waiting request; progress carries the caller's token.
             let handlers = state.withLock { $0.pending.values.map(\.onNotification) }
@@ -195,6 +205,19 @@ final class StdioUpstream: UpstreamConnection {
             pending?.continuation.resume(returning: .error(error))
         } else {
             pending?.continuation.resume(returning: .result(message.rawResult ?? "{}"))
+        }
+    }
+
+    /// Answers a request the upstream sent. A line on stdio names no call it belongs to, so it
+    /// goes to the calling client only when exactly one call that may ask is in flight; with
+    /// several it is refused: guessing could show one caller's question to another.
+    private func answer(_ request: UpstreamServerRequest, id: JSONRPCID) {
+        let handlers = state.withLock { $0.pending.values.compactMap(\.onRequest) }
+        let handler: ServerRequestHandler = handlers.count == 1 ? handlers[0] : { @Sendable request in .refused(request.method) }
+        // Not awaited here: the client may take a while, and stdout must keep being read.
+        Task {
+            let response = await handler(request).response(to: id)
+            self.state.withLock { $0.outbox }?.yield(response)
         }
     }
 

@@ -202,7 +202,7 @@ final class UpstreamCatalog: Service, Sendable {
         do {
             repeat {
                 let params = cursor.map { [(key: "cursor", raw: JSONValue.string($0).jsonString)] } ?? []
-                let answer = try await upstream.connection.request(UpstreamRequest(method: "tools/list", params: params)) { _, _ in }
+                let answer = try await upstream.connection.request(UpstreamRequest(method: "tools/list", params: params), onNotification: { _, _ in }, onRequest: nil)
                 guard case .result(let raw) = answer, let result = try? JSONParser.parse(raw), let tools = result["tools"]?.arrayValue else {
                     throw UpstreamFailure(description: "upstream \(settings.name) gave no tool list")
                 }
@@ -303,7 +303,7 @@ final class UpstreamCatalog: Service, Sendable {
         var cursor: String?
         repeat {
             let params = cursor.map { [(key: "cursor", raw: JSONValue.string($0).jsonString)] } ?? []
-            let answer = try await upstream.connection.request(UpstreamRequest(method: method, params: params)) { _, _ in }
+            let answer = try await upstream.connection.request(UpstreamRequest(method: method, params: params), onNotification: { _, _ in }, onRequest: nil)
             guard case .result(let raw) = answer, let result = try? JSONParser.parse(raw) else { return items }
             items += result[key]?.arrayValue ?? []
             cursor = result["nextCursor"]?.stringValue
@@ -361,11 +361,12 @@ final class UpstreamCatalog: Service, Sendable {
     /// Sends one request to an upstream and maps transport failures to JSON-RPC errors: a
     /// timeout is -32001, an unreachable upstream -32000 (and it is withdrawn until it answers).
     private func forward(
-        _ request: UpstreamRequest, to upstream: Upstream, onNotification: @escaping @Sendable (String, String) async -> Void = { _, _ in }
+        _ request: UpstreamRequest, to upstream: Upstream, onRequest: ServerRequestHandler? = nil,
+        onNotification: @escaping @Sendable (String, String) async -> Void = { _, _ in }
     ) async throws(JSONRPCError) -> String {
         let answer: UpstreamAnswer
         do {
-            answer = try await upstream.connection.request(request, onNotification: onNotification)
+            answer = try await upstream.connection.request(request, onNotification: onNotification, onRequest: onRequest)
         } catch is CancellationError {
             throw JSONRPCError(code: -32800, message: "request cancelled")
         } catch is UpstreamTimeout {
@@ -413,14 +414,21 @@ final class UpstreamCatalog: Service, Sendable {
     /// back to the caller's. Two callers that both chose token 1 never see each other's
     /// progress, and a notification for any other token (another call's, or made up by the
     /// upstream) reaches nobody.
+    ///
+    /// `input` carries what lets the upstream ask the client for input: the client's
+    /// capabilities and its answers for a 2026-07-28 upstream, a handler for the requests a
+    /// 2025 upstream sends while answering.
     func call(
-        _ tool: UpstreamTool, on upstream: Upstream, rawArguments: String?, progress: ProgressReporter?, trace: TraceContext? = nil
+        _ tool: UpstreamTool, on upstream: Upstream, rawArguments: String?, progress: ProgressReporter?, trace: TraceContext? = nil,
+        input: UpstreamInput = UpstreamInput()
     ) async throws(JSONRPCError) -> String {
         let upstreamToken = progress.map { _ in "tollgate-" + UUID().uuidString.lowercased() }
         var params = [(key: "name", raw: JSONValue.string(tool.originalName).jsonString)]
         if let rawArguments { params.append((key: "arguments", raw: rawArguments)) }
-        let request = UpstreamRequest(method: "tools/call", params: params, name: tool.originalName, progressToken: upstreamToken, trace: trace)
-        return try await forward(request, to: upstream) { method, raw in
+        params += input.params
+        var request = UpstreamRequest(method: "tools/call", params: params, name: tool.originalName, progressToken: upstreamToken, trace: trace)
+        request.clientCapabilities = input.clientCapabilities
+        return try await forward(request, to: upstream, onRequest: input.onRequest) { method, raw in
             switch method {
             case "notifications/progress":
                 guard let progress, let message = try? JSONParser.parse(raw), case .object(var fields)? = message["params"],
@@ -435,4 +443,21 @@ final class UpstreamCatalog: Service, Sendable {
             }
         }
     }
+}
+
+/// What lets an upstream ask the calling client for input during a call.
+struct UpstreamInput: Sendable {
+    /// Raw members added to the call's params: `inputResponses` and `requestState` of a
+    /// 2026-07-28 client's retry.
+    var params: [(key: String, raw: String)] = []
+    /// The client's capabilities (raw JSON), declared to a 2026-07-28 upstream.
+    var clientCapabilities: String? = nil
+    /// Answers the requests a 2025 upstream sends while answering.
+    var onRequest: ServerRequestHandler? = nil
+}
+
+extension UpstreamCatalog.Upstream {
+    /// Whether the upstream is spoken to in 2026-07-28 (asks for input with `input_required`
+    /// results) rather than a 2025 revision (asks with requests while it answers).
+    var speaksModern: Bool { connection.protocolVersion == HTTPUpstream.modernVersion }
 }

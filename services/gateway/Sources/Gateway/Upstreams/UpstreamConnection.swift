@@ -18,6 +18,34 @@ struct UpstreamFailure: Error, CustomStringConvertible {
     }
 }
 
+/// A request an upstream sends while answering one of ours (the 2025 revisions):
+/// `elicitation/create`, `sampling/createMessage`, `roots/list`, for the calling client.
+struct UpstreamServerRequest: Sendable {
+    var method: String
+    /// `params` exactly as the upstream sent them (`{}` when absent).
+    var rawParams: String
+}
+
+/// Answers an upstream's request with a result or an error.
+typealias ServerRequestHandler = @Sendable (UpstreamServerRequest) async -> UpstreamAnswer
+
+extension UpstreamAnswer {
+    /// The JSON-RPC response carrying this answer to the upstream request `id`, on one line.
+    func response(to id: JSONRPCID) -> String {
+        switch self {
+        // Compact: a client's answer may hold newlines between tokens, which would split a
+        // line of a newline-delimited stdio stream.
+        case .result(let raw): #"{"jsonrpc":"2.0","id":\#(id.json),"result":\#(JSONCompactor.compact(raw))}"#
+        case .error(let error): #"{"jsonrpc":"2.0","id":\#(id.json),"error":\#(error.json)}"#
+        }
+    }
+
+    /// The refusal of a request that reached no client able to answer it.
+    static func refused(_ method: String) -> UpstreamAnswer {
+        .error(JSONRPCError(code: JSONRPCErrorCode.methodNotFound, message: "\(method) cannot reach a client from this request"))
+    }
+}
+
 /// An upstream took longer than its configured timeout.
 struct UpstreamTimeout: Error {}
 
@@ -33,6 +61,9 @@ struct UpstreamRequest: Sendable {
     var progressToken: String?
     /// The caller's trace, continued (`traceparent`): sent as a header and in `_meta`.
     var trace: TraceContext?
+    /// The calling client's capabilities as raw JSON, declared for it to a 2026-07-28 upstream
+    /// (so the upstream may ask it for input); the gateway's own `{}` when nil.
+    var clientCapabilities: String? = nil
 
     init(method: String, params: [(key: String, raw: String)] = [], name: String? = nil, progressToken: String? = nil, trace: TraceContext? = nil) {
         self.method = method
@@ -59,10 +90,14 @@ struct UpstreamRequest: Sendable {
 /// raw result.
 protocol UpstreamConnection: Sendable {
     /// Sends a request. Notifications the upstream sends while answering (progress, list
-    /// changes) are handed to `onNotification` as they arrive, with their method and raw JSON.
+    /// changes) are handed to `onNotification` as they arrive, with their method and raw JSON;
+    /// requests it sends while answering (elicitation, sampling, roots) go to `onRequest`,
+    /// whose answer is sent back, or are refused when it is nil.
     /// Throws `UpstreamTimeout` past the upstream's timeout, `UpstreamFailure` when it cannot
     /// be reached, `CancellationError` when the calling task is cancelled.
-    func request(_ request: UpstreamRequest, onNotification: @escaping @Sendable (String, String) async -> Void) async throws -> UpstreamAnswer
+    func request(
+        _ request: UpstreamRequest, onNotification: @escaping @Sendable (String, String) async -> Void, onRequest: ServerRequestHandler?
+    ) async throws -> UpstreamAnswer
 
     /// The protocol revision spoken with the upstream, once known.
     var protocolVersion: String? { get }
@@ -76,6 +111,7 @@ struct UpstreamMessage {
     var id: JSONRPCID?
     var method: String?
     var rawResult: String?
+    var rawParams: String?
     var error: JSONRPCError?
 
     init(_ bytes: [UInt8]) throws {
@@ -84,6 +120,7 @@ struct UpstreamMessage {
         id = member("id").flatMap { try? JSONParser.parse(Array($0)) }.flatMap(JSONRPCID.init)
         method = member("method").flatMap { try? JSONParser.parse(Array($0)) }?.stringValue
         rawResult = member("result").map { String(decoding: $0, as: UTF8.self) }
+        rawParams = member("params").map { String(decoding: $0, as: UTF8.self) }
         if let raw = member("error"), let value = try? JSONParser.parse(Array(raw)) {
             error = JSONRPCError(code: value["code"]?.intValue ?? -32603, message: value["message"]?.stringValue ?? "upstream error", data: value["data"])
         }
