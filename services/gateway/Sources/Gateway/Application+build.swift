@@ -65,9 +65,11 @@ public func buildApplication(config: GatewayConfig, runtime: ServiceRuntime) asy
     let router = ServiceApplication.makeRouter(GatewayRequestContext.self, settings: config.settings, runtime: runtime)
     router.add(middleware: CORSPolicy(allowedOrigins: config.corsOrigins))
     WellKnownController(serverName: config.serverName, oidc: oidc, baseURL: baseURL).addRoutes(to: router)
+    let relay = InteractionRelay(redis: clients.redis, logger: runtime.logger)
     let dispatcher = MCPDispatcher(
         registry: ToolRegistry(builtins: FixtureTools.enabled(config.fixtureGroups)),
         upstreams: upstreams,
+        relay: relay,
         serverName: config.serverName, serverVersion: TollgateVersion.current, instructions: config.instructions,
         pageSize: config.pageSize, logger: runtime.logger, metrics: runtime.metrics
     )
@@ -99,7 +101,7 @@ public func buildApplication(config: GatewayConfig, runtime: ServiceRuntime) asy
         runtime: runtime,
         clients: clients,
         migrations: GatewayMigrations.all,
-        services: [keyCache, cancellations, upstreams] + (publisher.map { [$0] } ?? []),
+        services: [keyCache, cancellations, relay, upstreams] + (publisher.map { [$0] } ?? []),
         connectionWatch: connections
     )
 }

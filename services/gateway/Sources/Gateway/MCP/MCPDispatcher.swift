@@ -10,6 +10,7 @@ import TollgateCore
 struct MCPDispatcher: Sendable {
     let registry: ToolRegistry
     let upstreams: UpstreamCatalog
+    let relay: InteractionRelay
     let serverName: String
     let serverVersion: String
     let instructions: String
@@ -18,9 +19,13 @@ struct MCPDispatcher: Sendable {
     let toolCalls: Prometheus.Counter
     let toolCallsCancelled: Prometheus.Counter
 
-    init(registry: ToolRegistry, upstreams: UpstreamCatalog, serverName: String, serverVersion: String, instructions: String, pageSize: Int, logger: Logger, metrics: PrometheusCollectorRegistry) {
+    init(
+        registry: ToolRegistry, upstreams: UpstreamCatalog, relay: InteractionRelay, serverName: String, serverVersion: String, instructions: String, pageSize: Int, logger: Logger,
+        metrics: PrometheusCollectorRegistry
+    ) {
         self.registry = registry
         self.upstreams = upstreams
+        self.relay = relay
         self.serverName = serverName
         self.serverVersion = serverVersion
         self.instructions = instructions
@@ -196,7 +201,7 @@ struct MCPDispatcher: Sendable {
             toolCalls.increment()
             let rawArguments = Self.rawMember("arguments", of: message)
             do {
-                let raw = try await upstreams.call(tool, on: upstream, rawArguments: rawArguments, progress: context.progress, trace: context.upstreamTrace)
+                let raw = try await callUpstream(tool, on: upstream, rawArguments: rawArguments, context: context)
                 return era.isModern ? Self.markComplete(raw) : raw
             } catch {
                 if error.code == -32800 { toolCallsCancelled.increment() }

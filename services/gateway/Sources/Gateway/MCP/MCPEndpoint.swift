@@ -69,7 +69,10 @@ struct MCPEndpoint: Sendable {
                 return jsonRPCErrorResponse(id: message.id, failure.error, status: failure.status, sessionID: nil)
             }
             switch message.kind {
-            case .notification, .response:
+            case .response:
+                await handleResponse(Array(buffer: body), era: era)
+                return Response(status: .accepted, headers: sessionHeaders(era))
+            case .notification:
                 await handleNotification(message, era: era)
                 return Response(status: .accepted, headers: sessionHeaders(era))
             case .request(let id):
@@ -113,7 +116,8 @@ struct MCPEndpoint: Sendable {
                 let session = try await sessions.create(
                     protocolVersion: result["protocolVersion"]?.stringValue ?? ProtocolVersion.latestHandshake,
                     subject: identity.subject,
-                    clientInfo: message.params["clientInfo"] ?? .null
+                    clientInfo: message.params["clientInfo"] ?? .null,
+                    clientCapabilities: message.params["capabilities"].flatMap { if case .object = $0 { $0 } else { nil } } ?? .object([])
                 )
                 let payload = JSONRPCEncoder.result(id: id, json: result.jsonString)
                 return streams ? eventStreamResponse(payload, sessionID: session.id) : jsonResponse(payload, sessionID: session.id)
@@ -124,6 +128,20 @@ struct MCPEndpoint: Sendable {
 
         let sessionID: String?
         if case .handshake(let session?) = era { sessionID = session.id } else { sessionID = nil }
+        var modernInput: ClientInteraction?
+        if era.isModern, toolName != nil {
+            let meta = message.params["_meta"]
+            modernInput = .modern(
+                ModernInput(
+                    capabilities: meta?[ProtocolVersion.metaCapabilitiesKey] ?? .object([]),
+                    rawInputResponses: MCPDispatcher.rawMember("inputResponses", of: message),
+                    requestState: message.params["requestState"]?.stringValue
+                )
+            )
+        }
+        let relay = dispatcher.relay
+        let interaction = modernInput
+        let clientCapabilities: JSONValue? = if case .handshake(let session?) = era { session.clientCapabilities } else { nil }
         let cancelKey = sessionID.map { CancellationRegistry.key(session: $0, request: id) }
 
         // Tool calls, resource reads and prompt gets are audited; a resource's row names its URI.
@@ -156,7 +174,13 @@ struct MCPEndpoint: Sendable {
                 }
             }
             let progress = recordingNotify.flatMap { send in progressToken.map { ProgressReporter(token: $0, send: send) } }
-            let context = ToolCallContext(identity: identity, headers: headers, progress: progress, trace: trace)
+            // A 2025 session's call on a stream can be asked for input on that stream.
+            let streamInput = recordingNotify.flatMap { send in
+                sessionID.flatMap { id in
+                    clientCapabilities.map { ClientInteraction.stream(ClientRequester(relay: relay, sessionID: id, capabilities: $0, send: send)) }
+                }
+            }
+            let context = ToolCallContext(identity: identity, headers: headers, progress: progress, trace: trace, interaction: streamInput ?? interaction)
             let outcome: Result<String, JSONRPCError>
             do {
                 outcome = .success(
@@ -238,6 +262,15 @@ struct MCPEndpoint: Sendable {
     ) async throws -> T {
         guard let channel else { return try await operation() }
         return try await connections.cancellingOnClose(channel, operation)
+    }
+
+    /// A client's answer to a request the gateway put to it for an upstream: handed to the
+    /// call that waits for it (on this replica or another). An answer from outside the
+    /// session that was asked finds nothing.
+    func handleResponse(_ body: [UInt8], era: ProtocolEra) async {
+        guard case .handshake(let session?) = era, let message = try? UpstreamMessage(body), case .string(let id)? = message.id else { return }
+        let answer: UpstreamAnswer = message.error.map { .error($0) } ?? .result(message.rawResult ?? "{}")
+        await dispatcher.relay.deliver(id: id, session: session.id, answer: answer)
     }
 
     func handleNotification(_ message: JSONRPCMessage, era: ProtocolEra) async {

@@ -10,6 +10,8 @@ struct MCPSession: Sendable, Equatable {
     /// The identity that initialized it; requests from anyone else do not find it.
     var subject: String
     var clientInfo: JSONValue
+    /// What the client declared it can do (elicitation, sampling, roots).
+    var clientCapabilities: JSONValue = .object([])
 }
 
 /// Why a session could not be used.
@@ -28,11 +30,11 @@ struct SessionStore: Sendable {
     }
 
     /// Creates a session with a 128-bit random id.
-    func create(protocolVersion: String, subject: String, clientInfo: JSONValue) async throws(SessionError) -> MCPSession {
+    func create(protocolVersion: String, subject: String, clientInfo: JSONValue, clientCapabilities: JSONValue = .object([])) async throws(SessionError) -> MCPSession {
         var generator = SystemRandomNumberGenerator()
         let id = (0..<2).map { _ in String(generator.next() as UInt64, radix: 16).leftPadded(to: 16) }.joined()
-        let session = MCPSession(id: id, protocolVersion: protocolVersion, subject: subject, clientInfo: clientInfo)
-        let value: JSONValue = ["v": .string(protocolVersion), "sub": .string(subject), "client": clientInfo]
+        let session = MCPSession(id: id, protocolVersion: protocolVersion, subject: subject, clientInfo: clientInfo, clientCapabilities: clientCapabilities)
+        let value: JSONValue = ["v": .string(protocolVersion), "sub": .string(subject), "client": clientInfo, "caps": clientCapabilities]
         do {
             try await redis.send("SET", RedisArgument(Self.key(id)), RedisArgument(value.jsonString), "PX", RedisArgument(ttlMilliseconds))
         } catch {
@@ -56,7 +58,9 @@ struct SessionStore: Sendable {
         guard case .bulk(let bytes) = replies[0], let value = try? JSONParser.parse(bytes),
             let version = value["v"]?.stringValue, let owner = value["sub"]?.stringValue, owner == subject
         else { throw .notFound }
-        return MCPSession(id: id, protocolVersion: version, subject: owner, clientInfo: value["client"] ?? .null)
+        return MCPSession(
+            id: id, protocolVersion: version, subject: owner, clientInfo: value["client"] ?? .null, clientCapabilities: value["caps"] ?? .object([])
+        )
     }
 
     /// Ends a session; `false` when there was none.

@@ -48,6 +48,8 @@ struct ToolCallContext: Sendable {
     var progress: ProgressReporter?
     /// The caller's trace, or the one started for the call's audit row.
     var trace: TraceContext? = nil
+    /// How an upstream's questions reach the caller; nil when they cannot.
+    var interaction: ClientInteraction? = nil
 
     /// What an upstream call carries: a new span of the gateway in the trace (a new trace when
     /// there is none yet).
