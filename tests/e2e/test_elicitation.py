@@ -58,9 +58,13 @@ def subprocess_run(command):
 
 @pytest.fixture
 def gateway(spawn, elicit_upstreams):
+    return start_gateway(spawn, elicit_upstreams)
+
+
+def start_gateway(spawn, ports):
     upstreams = [
-        {"name": "modern", "transport": "http", "url": f"http://127.0.0.1:{elicit_upstreams['modern']}/mcp", "timeout": "20s"},
-        {"name": "legacy", "transport": "http", "url": f"http://127.0.0.1:{elicit_upstreams['legacy']}/mcp", "timeout": "20s"},
+        {"name": "modern", "transport": "http", "url": f"http://127.0.0.1:{ports['modern']}/mcp", "timeout": "20s"},
+        {"name": "legacy", "transport": "http", "url": f"http://127.0.0.1:{ports['legacy']}/mcp", "timeout": "20s"},
         {"name": "stdio", "transport": "stdio", "command": sys.executable, "args": [os.path.join(HERE, "elicit_upstream.py"), "stdio"], "timeout": "20s"},
     ]
     process = spawn("gateway", TOLLGATE_GATEWAY_UPSTREAMS=json.dumps(upstreams), TOLLGATE_DRAIN_PERIOD="0s")
@@ -224,3 +228,29 @@ def test_a_bridged_state_is_bound_to_its_caller_and_its_round(gateway, service_u
     replayed = httpx.post(url, json={"jsonrpc": "2.0", "id": 5, "method": "tools/call", "params": retry},
                           headers=modern_headers("tools/call", "legacy__book"), timeout=30)
     assert replayed.json()["error"]["code"] == -32602, replayed.text
+
+
+def test_any_replica_continues_the_exchange(gateway, spawn, elicit_upstreams):
+    """Replicas behind a load balancer: the 2026-07-28 retry, and the 2025 client's answer,
+    reach another replica than the one holding the call, which goes on all the same."""
+    _, url = gateway
+    _, other_url = start_gateway(spawn, elicit_upstreams)
+
+    params = {"name": "legacy__book", "arguments": {"flight": "TG9"}, "_meta": MODERN}
+    first = httpx.post(url, json={"jsonrpc": "2.0", "id": 1, "method": "tools/call", "params": params},
+                       headers=modern_headers("tools/call", "legacy__book"), timeout=30).json()["result"]
+    (key, _), = first["inputRequests"].items()
+    retry = {**params, "inputResponses": {key: {"action": "accept", "content": {"seat": "2F"}}}, "requestState": first["requestState"]}
+    done = httpx.post(other_url, json={"jsonrpc": "2.0", "id": 2, "method": "tools/call", "params": retry},
+                      headers=modern_headers("tools/call", "legacy__book"), timeout=30).json()
+    assert done["result"]["content"][0]["text"] == "booked TG9 seat 2F", done
+
+    owner = initialize(url)
+    call = {"jsonrpc": "2.0", "id": 3, "method": "tools/call", "params": {"name": "stdio__book", "arguments": {"flight": "TG10"}}}
+    with httpx.stream("POST", url, json=call, headers=owner, timeout=30) as response:
+        messages = sse_messages(response)
+        question = next(messages)
+        answer = {"jsonrpc": "2.0", "id": question["id"], "result": {"action": "accept", "content": {"seat": "3B"}}}
+        assert httpx.post(other_url, json=answer, headers=owner, timeout=10).status_code == 202
+        final = next(messages)
+    assert final["result"]["content"][0]["text"] == "booked TG10 seat 3B"
