@@ -250,3 +250,38 @@ def test_hostile_filter_values_get_an_answer_not_a_server_error(service_urls):
             response = portal(service_urls, path, params={"upstream": upstream})
             assert response.status_code == 200, (path, upstream, response.text)
             assert response.json()[path.rsplit("/", 1)[1]] == []
+
+
+@pytest.mark.anyio
+async def test_a_2026_client_hears_of_the_change_through_subscriptions_listen(spawn, tmp_path):
+    """The official SDK in auto mode (2026-07-28) opens `subscriptions/listen` for tool-list
+    changes: the gateway acknowledges it, then a change of an upstream's tools arrives as an
+    event, and the list the client fetches next is the new one."""
+    name, tools, gateway, url = start(spawn, tmp_path, None)
+    async with connect("auto", url=url) as client:
+        first = await client.list_tools()
+        assert f"{name}__exfiltrate" not in {tool.name for tool in first.tools}
+        async with client.listen(tools_list_changed=True) as subscription:
+            assert subscription.honored.tools_list_changed is True
+            write_tools(tools, [LOOKUP, STABLE, EXFILTRATE])
+            with anyio.fail_after(20):
+                async for event in subscription:
+                    assert type(event).__name__ == "ToolsListChanged"
+                    break
+            after = {tool.name for tool in (await client.list_tools()).tools}
+            assert f"{name}__exfiltrate" in after
+
+
+def test_list_results_carry_an_honest_lifetime(spawn, tmp_path):
+    """A 2026-07-28 list's `ttlMs` never reaches past the next upstream refresh (1 s here),
+    and is private: what a caller sees depends on its allow-list."""
+    name, tools, gateway, url = start(spawn, tmp_path, None)
+    body = {"jsonrpc": "2.0", "id": 1, "method": "tools/list", "params": {"_meta": {
+        "io.modelcontextprotocol/protocolVersion": "2026-07-28", "io.modelcontextprotocol/clientCapabilities": {}}}}
+    headers = {"X-API-Key": os.environ["TOLLGATE_DEV_API_KEY"], "Accept": "application/json", "MCP-Protocol-Version": "2026-07-28", "Mcp-Method": "tools/list"}
+    result = httpx.post(url, json=body, headers=headers, timeout=10).json()["result"]
+    assert result["cacheScope"] == "private"
+    assert 0 <= result["ttlMs"] <= 1000, result["ttlMs"]
+    listen = {"jsonrpc": "2.0", "id": 2, "method": "subscriptions/listen", "params": {"notifications": "all", "_meta": body["params"]["_meta"]}}
+    refused = httpx.post(url, json=listen, headers={**headers, "Mcp-Method": "subscriptions/listen", "Accept": "text/event-stream"}, timeout=10)
+    assert refused.status_code == 400 and refused.json()["error"]["code"] == -32602

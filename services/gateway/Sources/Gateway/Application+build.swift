@@ -65,13 +65,13 @@ public func buildApplication(config: GatewayConfig, runtime: ServiceRuntime) asy
     let router = ServiceApplication.makeRouter(GatewayRequestContext.self, settings: config.settings, runtime: runtime)
     router.add(middleware: CORSPolicy(allowedOrigins: config.corsOrigins))
     WellKnownController(serverName: config.serverName, oidc: oidc, baseURL: baseURL).addRoutes(to: router)
-    let relay = InteractionRelay(redis: clients.redis, logger: runtime.logger)
+    let relay = InteractionRelay(redis: clients.redis, settings: .init(answerTimeout: config.inputTimeout), logger: runtime.logger)
     let dispatcher = MCPDispatcher(
         registry: ToolRegistry(builtins: FixtureTools.enabled(config.fixtureGroups)),
         upstreams: upstreams,
         relay: relay,
         serverName: config.serverName, serverVersion: TollgateVersion.current, instructions: config.instructions,
-        pageSize: config.pageSize, logger: runtime.logger, metrics: runtime.metrics
+        pageSize: config.pageSize, listTTL: config.listTTL, logger: runtime.logger, metrics: runtime.metrics
     )
     GatewayInfoController(dispatcher: dispatcher, sanitizedConfiguration: config.sanitized, internalToken: config.settings.internalToken).addRoutes(to: router)
     UpstreamReportController(upstreams: upstreams, snapshots: snapshots, internalToken: config.settings.internalToken).addRoutes(to: router)

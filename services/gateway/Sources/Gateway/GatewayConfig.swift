@@ -25,12 +25,14 @@ public struct GatewayConfig: ServiceConfiguration {
     static let upstreams = ConfigKey("upstreams", env: "TOLLGATE_GATEWAY_UPSTREAMS", .structured, "Federated MCP servers: a list of {name, transport: http|stdio, url, headers, command, args, env, prefix (default `<name>__`), timeout (default 30s), include, exclude, pin: off|warn|block (default warn)}.")
     static let upstreamRefresh = ConfigKey("upstream_refresh_interval", env: "TOLLGATE_GATEWAY_UPSTREAM_REFRESH", .duration, default: "60s", "How often upstream tool lists are refreshed (also on notifications/tools/list_changed).")
     static let upstreamWithdrawAfter = ConfigKey("upstream_withdraw_after", env: "TOLLGATE_GATEWAY_UPSTREAM_WITHDRAW_AFTER", .duration, default: "30s", "How long an upstream must stay unreachable (every request and refresh failing) before its tools are withdrawn from lists; 0s withdraws at the first failure.")
+    static let listTTL = ConfigKey("mcp.list_ttl", env: "TOLLGATE_GATEWAY_LIST_TTL", .duration, default: "60s", "Longest `ttlMs` a 2026-07-28 list or discover result carries; with upstreams it is cut to the time until their next refresh. 0s tells clients not to cache.")
+    static let inputTimeout = ConfigKey("mcp.input_timeout", env: "TOLLGATE_GATEWAY_INPUT_TIMEOUT", .duration, default: "5m", "How long a client has to answer an upstream's question (elicitation, sampling, roots), and how long a bridged call waits for the client's retry. An upstream's own `timeout` still bounds its whole call.")
     static let rateBurst = ConfigKey("rate_limit.burst", env: "TOLLGATE_GATEWAY_RATE_BURST", .int, default: "100", "Bucket size: requests an identity may make at once.")
 
     public static var configKeys: [ConfigKey] {
         ServiceSettings.keys(for: service) + [
             serverName, instructions, allowedOrigins, corsOrigins, sessionTTL, pageSize, fixtureGroups, allowAnonymous,
-            publicURL, rateLimit, rateBurst, upstreams, upstreamRefresh, upstreamWithdrawAfter,
+            publicURL, rateLimit, rateBurst, upstreams, upstreamRefresh, upstreamWithdrawAfter, listTTL, inputTimeout,
         ] + AuthSettings.keys(prefix: service.environmentPrefix) + [
             auditEnabled, auditQueue, auditSpool, redactKeys, maxPayloadBytes,
         ]
@@ -59,6 +61,8 @@ public struct GatewayConfig: ServiceConfiguration {
     public var maxPayloadBytes: Int
     public var upstreamRefreshInterval: Duration
     public var upstreamWithdrawAfter: Duration
+    public var listTTL: Duration
+    public var inputTimeout: Duration
 
     public init(reader: ConfigReader) throws(ConfigError) {
         settings = try ServiceSettings(service: Self.service, reader: reader)
@@ -81,6 +85,8 @@ public struct GatewayConfig: ServiceConfiguration {
         upstreams = try UpstreamSettings.parse(try reader.structured(Self.upstreams))
         upstreamRefreshInterval = try reader.duration(Self.upstreamRefresh)
         upstreamWithdrawAfter = try reader.duration(Self.upstreamWithdrawAfter)
+        listTTL = try reader.duration(Self.listTTL)
+        inputTimeout = try reader.duration(Self.inputTimeout)
         auditEnabled = try reader.bool(Self.auditEnabled)
         auditQueueCapacity = try reader.int(Self.auditQueue, in: 1...10_000_000)
         auditSpoolPath = reader.optionalString(Self.auditSpool) ?? "/tmp/tollgate-gateway-\(settings.port).audit-spool"

@@ -15,12 +15,13 @@ struct MCPDispatcher: Sendable {
     let serverVersion: String
     let instructions: String
     let pageSize: Int
+    let listTTL: Duration
     let logger: Logger
     let toolCalls: Prometheus.Counter
     let toolCallsCancelled: Prometheus.Counter
 
     init(
-        registry: ToolRegistry, upstreams: UpstreamCatalog, relay: InteractionRelay, serverName: String, serverVersion: String, instructions: String, pageSize: Int, logger: Logger,
+        registry: ToolRegistry, upstreams: UpstreamCatalog, relay: InteractionRelay, serverName: String, serverVersion: String, instructions: String, pageSize: Int, listTTL: Duration = .zero, logger: Logger,
         metrics: PrometheusCollectorRegistry
     ) {
         self.registry = registry
@@ -30,6 +31,7 @@ struct MCPDispatcher: Sendable {
         self.serverVersion = serverVersion
         self.instructions = instructions
         self.pageSize = pageSize
+        self.listTTL = listTTL
         self.logger = logger
         self.toolCalls = metrics.counter("tollgate_gateway_tool_calls_total", help: "tools/call requests dispatched.")
         self.toolCallsCancelled = metrics.counter("tollgate_gateway_tool_calls_cancelled_total", help: "tools/call requests cancelled by the client.")
@@ -134,13 +136,16 @@ struct MCPDispatcher: Sendable {
     }
 
     /// 2026-07-28 results carry `resultType`; list and discover results also carry caching
-    /// hints (private: what a caller sees depends on who it is) and the server's info in `_meta`.
+    /// hints and the server's info in `_meta`. The scope is private: what a caller sees depends
+    /// on its allow-list. The lifetime is `listTTL`, cut for lists to the time until the next
+    /// upstream refresh, when the federated part may change (clients that must hear of a change
+    /// sooner listen with `subscriptions/listen`).
     private func decorate(_ result: JSONValue, method: String, era: ProtocolEra) -> JSONValue {
         guard era.isModern, case .object(var members) = result else { return result }
         members.removeAll { $0.0 == "resultType" }
         members.append(("resultType", "complete"))
         if method == "server/discover" || method.hasSuffix("/list") {
-            members.append(("ttlMs", 0))
+            members.append(("ttlMs", .int(ttlMilliseconds(method: method))))
             members.append(("cacheScope", "private"))
         }
         if method == "server/discover" {
@@ -148,6 +153,12 @@ struct MCPDispatcher: Sendable {
             members.append(("_meta", .object([(ProtocolVersion.metaServerInfoKey, serverInfo)])))
         }
         return .object(members)
+    }
+
+    func ttlMilliseconds(method: String) -> Int {
+        var ttl = listTTL
+        if method.hasSuffix("/list"), let untilRefresh = upstreams.timeUntilRefresh { ttl = min(ttl, untilRefresh) }
+        return Int(ttl.components.seconds * 1000 + ttl.components.attoseconds / 1_000_000_000_000_000)
     }
 
     /// Cursor pagination: the cursor is an opaque offset.

@@ -109,6 +109,10 @@ struct MCPEndpoint: Sendable {
         // A long call is cancelled when its client goes away (the 2026-07-28 way to cancel).
         let watched = longRunning ? context.channel : nil
 
+        if message.method == "subscriptions/listen", era.isModern {
+            return listen(request, message: message, id: id, accepted: accepted)
+        }
+
         // initialize: dispatch, then open the session the answer names.
         if message.method == "initialize", case .handshake = era {
             do {

@@ -64,6 +64,8 @@ final class UpstreamCatalog: Service, Sendable {
 
     private let upstreams: [Upstream]
     private let refreshInterval: Duration
+    /// When the periodic refresh runs next.
+    private let nextRefresh = Mutex<ContinuousClock.Instant?>(nil)
     /// How long an upstream must stay unreachable before its tools are withdrawn.
     private let withdrawAfter: Duration
     private let logger: Logger
@@ -157,6 +159,14 @@ final class UpstreamCatalog: Service, Sendable {
         return nil
     }
 
+    /// How long the tool lists are expected to stay as they are: until the next periodic
+    /// refresh (nil without upstreams: then only a restart changes them).
+    var timeUntilRefresh: Duration? {
+        guard !upstreams.isEmpty else { return nil }
+        guard let next = nextRefresh.withLock({ $0 }) else { return .zero }
+        return max(.zero, next - .now)
+    }
+
     /// Whether `name` would belong to an upstream that is currently unreachable.
     func unavailableUpstream(for name: String) -> String? {
         for upstream in upstreams where name.hasPrefix(upstream.settings.prefix) {
@@ -175,6 +185,7 @@ final class UpstreamCatalog: Service, Sendable {
             await withTaskGroup(of: Void.self) { group in
                 group.addTask {
                     while !Task.isCancelled {
+                        self.nextRefresh.withLock { $0 = .now + self.refreshInterval }
                         try? await Task.sleep(for: self.refreshInterval)
                         for upstream in self.upstreams { self.refreshRequests.yield(upstream.settings.name) }
                     }
