@@ -419,3 +419,88 @@ def test_the_callers_trace_continues_to_the_upstream_and_into_the_audit_row(fede
     while not audited():
         assert time.monotonic() < deadline, "the audit rows do not carry the callers' trace ids"
         time.sleep(0.2)
+
+
+class OTLPCollector:
+    """A minimal OTLP/HTTP JSON receiver: keeps every span POSTed to /v1/traces."""
+
+    def __init__(self):
+        import http.server
+        import threading
+        spans = self.spans = []
+
+        class Handler(http.server.BaseHTTPRequestHandler):
+            def do_POST(self):
+                body = json.loads(self.rfile.read(int(self.headers["Content-Length"])))
+                for resource in body.get("resourceSpans", []):
+                    service = {a["key"]: a["value"].get("stringValue") for a in resource.get("resource", {}).get("attributes", [])}.get("service.name")
+                    for scope in resource.get("scopeSpans", []):
+                        for span in scope.get("spans", []):
+                            spans.append({**span, "service": service})
+                self.send_response(200)
+                self.send_header("Content-Type", "application/json")
+                self.end_headers()
+                self.wfile.write(b"{}")
+
+            def log_message(self, *args):
+                pass
+
+        self.server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.url = f"http://127.0.0.1:{self.server.server_port}/v1/traces"
+        threading.Thread(target=self.server.serve_forever, daemon=True).start()
+
+    def close(self):
+        self.server.shutdown()
+
+
+def hex_id(value):
+    import base64
+    return base64.b64decode(value).hex()
+
+
+def test_spans_are_exported_over_otlp_and_name_the_upstreams_parent(spawn, markers):
+    """With otel.endpoint set, each MCP request is a server span (swift-otel, OTLP/HTTP): named
+    and attributed per the MCP conventions, a child of the caller's trace, and the parent the
+    upstream call names in its traceparent."""
+    collector = OTLPCollector()
+    process, port = start_upstream(markers)
+    try:
+        upstreams = [{"name": "ot", "transport": "http", "url": f"http://127.0.0.1:{port}/mcp"}]
+        gateway = spawn("gateway", TOLLGATE_GATEWAY_UPSTREAMS=json.dumps(upstreams), TOLLGATE_DRAIN_PERIOD="0s",
+                        TOLLGATE_GATEWAY_OTEL_ENDPOINT=collector.url, TOLLGATE_GATEWAY_OTEL_PROTOCOL="http/json",
+                        TOLLGATE_GATEWAY_OTEL_SERVICE_NAME="gw-under-test", OTEL_BSP_SCHEDULE_DELAY="100")
+        gateway.wait_ready()
+        url = f"{gateway.url}/mcp"
+        wait_for_tools(url, {"ot__echo"})
+        trace_id, caller_span = uuid.uuid4().hex, "00f067aa0ba902b7"
+        answer = httpx.post(url, json={"jsonrpc": "2.0", "id": 41, "method": "tools/call", "params": {
+            "name": "ot__echo", "arguments": {"message": "spanned"}, "_meta": {
+                "io.modelcontextprotocol/protocolVersion": "2026-07-28", "io.modelcontextprotocol/clientCapabilities": {}}}},
+            headers={"X-API-Key": os.environ["TOLLGATE_DEV_API_KEY"], "Accept": "application/json", "MCP-Protocol-Version": "2026-07-28",
+                     "Mcp-Method": "tools/call", "Mcp-Name": "ot__echo", "traceparent": f"00-{trace_id}-{caller_span}-01"}, timeout=30)
+        assert answer.status_code == 200 and "spanned" in answer.text, answer.text
+        assert modern_call(url, os.environ["TOLLGATE_DEV_API_KEY"], "ot__nope", {}).json()["error"]["code"] == -32602
+
+        deadline = time.monotonic() + 20
+        while not any(span["name"] == "tools/call ot__nope" for span in collector.spans):
+            assert time.monotonic() < deadline, f"no spans exported: {collector.spans}"
+            time.sleep(0.2)
+        span = next(span for span in collector.spans if span["name"] == "tools/call ot__echo")
+        attributes = {a["key"]: next(iter(a["value"].values())) for a in span["attributes"]}
+        assert hex_id(span["traceId"]) == trace_id and hex_id(span["parentSpanId"]) == caller_span, span
+        assert span["kind"] == 2 and span["service"] == "gw-under-test", span
+        assert attributes["mcp.method.name"] == "tools/call" and attributes["gen_ai.tool.name"] == "ot__echo", attributes
+        assert attributes["gen_ai.operation.name"] == "execute_tool" and attributes["jsonrpc.request.id"] == "41", attributes
+        assert attributes["mcp.protocol.version"] == "2026-07-28", attributes
+        failed = next(span for span in collector.spans if span["name"] == "tools/call ot__nope")
+        assert {a["key"]: next(iter(a["value"].values())) for a in failed["attributes"]}["error.type"] == "-32602", failed
+        assert failed.get("status", {}).get("code") == 2, failed
+
+        # The upstream's parent is exactly the exported gateway span.
+        calls = [json.loads(line) for line in (markers / "headers.log").read_text().splitlines() if '"tools/call"' in line]
+        upstream_parent = next(entry["traceparent"] for entry in calls if entry["traceparent"].split("-")[1] == trace_id).split("-")[2]
+        assert upstream_parent == hex_id(span["spanId"]), (upstream_parent, span)
+    finally:
+        collector.close()
+        process.kill()
+        process.wait()

@@ -3,6 +3,8 @@ public import Hummingbird
 import KeysClient
 import Logging
 import NIOPosix
+import OTel
+import ServiceLifecycle
 import SharedProto
 import TollgateAuth
 import TollgateCore
@@ -62,6 +64,7 @@ public func buildApplication(config: GatewayConfig, runtime: ServiceRuntime) asy
         metrics: runtime.metrics
     )
     let oidc = config.auth.oidc.map { OIDCVerifier(settings: $0, http: upstreamHTTP, logger: runtime.logger) }
+    let (spans, tracing) = try makeSpans(config, logger: runtime.logger)
     let router = ServiceApplication.makeRouter(GatewayRequestContext.self, settings: config.settings, runtime: runtime)
     router.add(middleware: CORSPolicy(allowedOrigins: config.corsOrigins))
     WellKnownController(serverName: config.serverName, oidc: oidc, baseURL: baseURL).addRoutes(to: router)
@@ -91,6 +94,7 @@ public func buildApplication(config: GatewayConfig, runtime: ServiceRuntime) asy
         clientAddress: config.settings.clientAddress,
         connections: connections,
         maxBodyBytes: config.settings.maxBodyBytes,
+        spans: spans,
         resourceMetadataURL: { "\(baseURL($0))/.well-known/oauth-protected-resource" },
         logger: runtime.logger
     ).addRoutes(to: router)
@@ -101,7 +105,26 @@ public func buildApplication(config: GatewayConfig, runtime: ServiceRuntime) asy
         runtime: runtime,
         clients: clients,
         migrations: GatewayMigrations.all,
-        services: [keyCache, cancellations, relay, upstreams] + (publisher.map { [$0] } ?? []),
+        // The span exporter first: it is stopped last, after the requests it reports on.
+        services: (tracing.map { [$0] } ?? []) + [keyCache, cancellations, relay, upstreams] + (publisher.map { [$0] } ?? []),
         connectionWatch: connections
     )
+}
+
+/// The span exporter (swift-otel, OTLP over HTTP) when `otel.endpoint` is set: the spans
+/// recorder and the service that batches and sends them. Passed down, not bootstrapped
+/// globally, so tests can run several gateways in one process.
+func makeSpans(_ config: GatewayConfig, logger: Logger) throws -> (MCPSpans, (any Service)?) {
+    guard let endpoint = config.otelEndpoint else { return (.off, nil) }
+    var configuration = OTel.Configuration.default
+    configuration.serviceName = config.otelServiceName
+    configuration.logs.enabled = false
+    configuration.metrics.enabled = false
+    configuration.propagators = [.traceContext]
+    configuration.diagnosticLogger = .custom(logger)
+    configuration.traces.exporter = .otlp
+    configuration.traces.otlpExporter.endpoint = endpoint
+    configuration.traces.otlpExporter.protocol = config.otelJSON ? .httpJSON : .httpProtobuf
+    let backend = try OTel.makeTracingBackend(configuration: configuration)
+    return (MCPSpans(tracer: backend.factory), backend.service)
 }

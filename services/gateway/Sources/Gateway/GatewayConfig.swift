@@ -27,12 +27,15 @@ public struct GatewayConfig: ServiceConfiguration {
     static let upstreamWithdrawAfter = ConfigKey("upstream_withdraw_after", env: "TOLLGATE_GATEWAY_UPSTREAM_WITHDRAW_AFTER", .duration, default: "30s", "How long an upstream must stay unreachable (every request and refresh failing) before its tools are withdrawn from lists; 0s withdraws at the first failure.")
     static let listTTL = ConfigKey("mcp.list_ttl", env: "TOLLGATE_GATEWAY_LIST_TTL", .duration, default: "60s", "Longest `ttlMs` a 2026-07-28 list or discover result carries; with upstreams it is cut to the time until their next refresh. 0s tells clients not to cache.")
     static let inputTimeout = ConfigKey("mcp.input_timeout", env: "TOLLGATE_GATEWAY_INPUT_TIMEOUT", .duration, default: "5m", "How long a client has to answer an upstream's question (elicitation, sampling, roots), and how long a bridged call waits for the client's retry. An upstream's own `timeout` still bounds its whole call.")
+    static let otelEndpoint = ConfigKey("otel.endpoint", env: "TOLLGATE_GATEWAY_OTEL_ENDPOINT", .string, default: "", "OTLP/HTTP endpoint that receives a span per MCP request (e.g. http://collector:4318/v1/traces); empty: no spans are exported. OTEL_* variables (batching, headers) apply as swift-otel reads them.")
+    static let otelProtocol = ConfigKey("otel.protocol", env: "TOLLGATE_GATEWAY_OTEL_PROTOCOL", .string, default: "http/protobuf", "OTLP encoding: http/protobuf or http/json.")
+    static let otelServiceName = ConfigKey("otel.service_name", env: "TOLLGATE_GATEWAY_OTEL_SERVICE_NAME", .string, default: "tollgate-gateway", "service.name of the exported spans.")
     static let rateBurst = ConfigKey("rate_limit.burst", env: "TOLLGATE_GATEWAY_RATE_BURST", .int, default: "100", "Bucket size: requests an identity may make at once.")
 
     public static var configKeys: [ConfigKey] {
         ServiceSettings.keys(for: service) + [
             serverName, instructions, allowedOrigins, corsOrigins, sessionTTL, pageSize, fixtureGroups, allowAnonymous,
-            publicURL, rateLimit, rateBurst, upstreams, upstreamRefresh, upstreamWithdrawAfter, listTTL, inputTimeout,
+            publicURL, rateLimit, rateBurst, upstreams, upstreamRefresh, upstreamWithdrawAfter, listTTL, inputTimeout, otelEndpoint, otelProtocol, otelServiceName,
         ] + AuthSettings.keys(prefix: service.environmentPrefix) + [
             auditEnabled, auditQueue, auditSpool, redactKeys, maxPayloadBytes,
         ]
@@ -63,6 +66,10 @@ public struct GatewayConfig: ServiceConfiguration {
     public var upstreamWithdrawAfter: Duration
     public var listTTL: Duration
     public var inputTimeout: Duration
+    /// Where spans go (OTLP/HTTP); nil: not exported.
+    public var otelEndpoint: String?
+    public var otelJSON: Bool
+    public var otelServiceName: String
 
     public init(reader: ConfigReader) throws(ConfigError) {
         settings = try ServiceSettings(service: Self.service, reader: reader)
@@ -87,6 +94,13 @@ public struct GatewayConfig: ServiceConfiguration {
         upstreamWithdrawAfter = try reader.duration(Self.upstreamWithdrawAfter)
         listTTL = try reader.duration(Self.listTTL)
         inputTimeout = try reader.duration(Self.inputTimeout)
+        otelEndpoint = reader.optionalString(Self.otelEndpoint)
+        switch try reader.string(Self.otelProtocol) {
+        case "http/protobuf": otelJSON = false
+        case "http/json": otelJSON = true
+        case let other: throw ConfigError("otel.protocol: '\(other)' is not http/protobuf or http/json")
+        }
+        otelServiceName = try reader.string(Self.otelServiceName)
         auditEnabled = try reader.bool(Self.auditEnabled)
         auditQueueCapacity = try reader.int(Self.auditQueue, in: 1...10_000_000)
         auditSpoolPath = reader.optionalString(Self.auditSpool) ?? "/tmp/tollgate-gateway-\(settings.port).audit-spool"

@@ -24,6 +24,7 @@ struct MCPEndpoint: Sendable {
     let clientAddress: ClientAddress
     let connections: ConnectionWatch
     let maxBodyBytes: Int
+    var spans: MCPSpans = .off
     let resourceMetadataURL: @Sendable (Request) -> String
     let logger: Logger
 
@@ -153,7 +154,13 @@ struct MCPEndpoint: Sendable {
         // The caller's trace (header, or `_meta` per SEP-414); an audited call without one starts
         // one here, so its row and its upstream call share the id. A built-in call that is not
         // audited draws nothing from the random generator (`ToolCallContext.upstreamTrace`).
-        let trace = TraceContext.incoming(headers: request.headers, meta: message.params["_meta"]) ?? (auditedName != nil ? .start() : nil)
+        let incoming = TraceContext.incoming(headers: request.headers, meta: message.params["_meta"])
+        let target = MCPDispatcher.auditedMethods[message.method].flatMap { message.params[$0]?.stringValue }
+        let span = spans.start(
+            method: message.method, target: target, parent: incoming, requestID: id, sessionID: sessionID,
+            protocolVersion: era.protocolVersion
+        )
+        let trace = incoming ?? span?.context ?? (auditedName != nil ? .start() : nil)
         let auditCall = auditedName.map { name in
             AuditRecorder.Call(
                 toolName: name, toolGroup: message.method == "tools/call" ? dispatcher.group(of: name) : nil,
@@ -184,7 +191,9 @@ struct MCPEndpoint: Sendable {
                     clientCapabilities.map { ClientInteraction.stream(ClientRequester(relay: relay, sessionID: id, capabilities: $0, send: send)) }
                 }
             }
-            let context = ToolCallContext(identity: identity, headers: headers, progress: progress, trace: trace, interaction: streamInput ?? interaction)
+            let context = ToolCallContext(
+                identity: identity, headers: headers, progress: progress, trace: trace, span: span?.context, interaction: streamInput ?? interaction
+            )
             let outcome: Result<String, JSONRPCError>
             do {
                 outcome = .success(
@@ -204,6 +213,7 @@ struct MCPEndpoint: Sendable {
             } catch {
                 outcome = .failure(.internalError())
             }
+            span?.end(outcome)
             // The answer goes out only once its audit event is outside the process.
             if let auditCall { await audit.toolCall(auditCall, outcome: outcome, notifications: notifications?.entries ?? []) }
             return outcome

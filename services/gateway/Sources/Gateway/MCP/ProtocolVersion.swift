@@ -22,4 +22,12 @@ enum ProtocolEra: Sendable, Equatable {
         if case .modern = self { return true }
         return false
     }
+
+    /// The revision the request is spoken in (a 2025 `initialize` before its session: the latest).
+    var protocolVersion: String {
+        switch self {
+        case .modern(let version): version
+        case .handshake(let session): session?.protocolVersion ?? ProtocolVersion.latestHandshake
+        }
+    }
 }

@@ -48,12 +48,15 @@ struct ToolCallContext: Sendable {
     var progress: ProgressReporter?
     /// The caller's trace, or the one started for the call's audit row.
     var trace: TraceContext? = nil
+    /// The gateway's own span of this request, when spans are exported: upstream calls name it
+    /// as their parent.
+    var span: TraceContext? = nil
     /// How an upstream's questions reach the caller; nil when they cannot.
     var interaction: ClientInteraction? = nil
 
     /// What an upstream call carries: a new span of the gateway in the trace (a new trace when
     /// there is none yet).
-    var upstreamTrace: TraceContext { (trace ?? .start()).child() }
+    var upstreamTrace: TraceContext { span ?? (trace ?? .start()).child() }
 }
 
 /// A tool implemented inside the gateway. Cancellation arrives as task cancellation.
