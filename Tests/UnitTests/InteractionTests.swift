@@ -1,5 +1,8 @@
+import Logging
 import MCPCore
+import Synchronization
 import Testing
+import TollgateRedis
 
 @testable import Gateway
 
@@ -60,5 +63,47 @@ import Testing
         #expect(pending.state == "s1")
         #expect(InputRequired(#"{"content":[{"type":"text","text":"input_required"}]}"#) == nil)
         #expect(InputRequired(#"{"resultType":"complete","content":[]}"#) == nil)
+    }
+
+    /// A relay whose Redis is never reached: every exchange here stays on this replica.
+    private func localRelay() -> InteractionRelay {
+        let redis = RedisClient(configuration: .init(url: RedisURL(host: "127.0.0.1", port: 1)), logger: Logger(label: "test"))
+        return InteractionRelay(redis: redis, settings: .init(answerTimeout: .seconds(5)), logger: Logger(label: "test"))
+    }
+
+    @Test func aQuestionGoesOutReencodedAndOnlyItsSessionCanAnswer() async throws {
+        let relay = localRelay()
+        let sent = Mutex<[String]>([])
+        let requester = ClientRequester(relay: relay, sessionID: "session-a", capabilities: try JSONParser.parse(#"{"elicitation":{}}"#)) { line in
+            sent.withLock { $0.append(line) }
+        }
+        // An upstream's params with line breaks between tokens: spliced raw, they would end the
+        // SSE event and start one of the upstream's choosing.
+        let hostile = "{\"message\":\"seat?\\n\\ndata: {}\",\r\n\r\n  \"requestedSchema\"\n:\n{}}"
+        let answering = Task { await requester.ask(UpstreamServerRequest(method: "elicitation/create", rawParams: hostile)) }
+        var question: JSONValue?
+        for _ in 0..<400 where question == nil {
+            try await Task.sleep(for: .milliseconds(5))
+            question = try sent.withLock { $0.first }.map { try JSONParser.parse($0) }
+        }
+        let line = try #require(sent.withLock { $0.first })
+        #expect(!line.contains("\n") && !line.contains("\r"))
+        let id = try #require(question?["id"]?.stringValue)
+        #expect(question?["method"] == "elicitation/create" && question?["params"]?["message"] == "seat?\n\ndata: {}")
+        // Another session's answer reaches nothing; the asking session's does.
+        await relay.deliver(id: id, session: "session-b", answer: .result(#"{"action":"accept","content":{"seat":"1A"}}"#))
+        await relay.deliver(id: id, session: "session-a", answer: .result(#"{"action":"decline"}"#))
+        guard case .result(let raw) = await answering.value else { Issue.record("the question was not answered"); return }
+        #expect(try JSONParser.parse(raw)["action"] == "decline")
+    }
+
+    @Test func aClientWithoutTheCapabilityIsNotAsked() async {
+        let sent = Mutex(0)
+        let requester = ClientRequester(relay: localRelay(), sessionID: "s", capabilities: .object([])) { _ in sent.withLock { $0 += 1 } }
+        guard case .error(let error) = await requester.ask(UpstreamServerRequest(method: "sampling/createMessage", rawParams: "{}")) else {
+            Issue.record("answered without asking")
+            return
+        }
+        #expect(error.code == -32021 && sent.withLock { $0 } == 0)
     }
 }
