@@ -443,8 +443,13 @@ def section_portal(args):
     print("written (bench/portal_seed.py); every query runs once to warm up, then `runs` times.\n")
     import portal_seed
     started = time.monotonic()
-    seeded = portal_seed.seed(args.portal_rows, days=days)
-    print(f"Seeded in {time.monotonic() - started:.0f} s.\n")
+    if args.portal_reuse:
+        # Rows an earlier run seeded and left (`--portal-reuse SUBJECT`): its subject, nothing to remove.
+        seeded = (args.portal_reuse, [])
+        print(f"Reusing the rows seeded earlier for {args.portal_reuse} ({portal_seed.count(args.portal_reuse):,} of them).\n")
+    else:
+        seeded = portal_seed.seed(args.portal_rows, days=days)
+        print(f"Seeded in {time.monotonic() - started:.0f} s.\n")
     try:
         portal = os.environ["TOLLGATE_PORTAL_URL"]
         headers = {"X-API-Key": DEV_KEY}
@@ -490,7 +495,8 @@ def section_portal(args):
                     lines += chunk.count(b"\n")
             print(f"\nExport: {lines:,} rows (NDJSON) in {time.monotonic() - started:.2f} s.")
     finally:
-        portal_seed.remove(seeded)
+        if not args.portal_reuse:
+            portal_seed.remove(seeded)
 
 
 def cpu_by_component():
@@ -602,6 +608,7 @@ def main():
     parser.add_argument("--quick", action="store_true", help="short runs (every table, under 10 minutes)")
     parser.add_argument("--only", help="comma-separated sections: forwarding,builtin,peer,audit,sessions,auth,portal,scaling,hostile")
     parser.add_argument("--profile", action="store_true", help="perf profile of the gateway in section 2")
+    parser.add_argument("--portal-reuse", metavar="SUBJECT", help="run the portal queries on rows an earlier run seeded for SUBJECT and left")
     args = parser.parse_args()
     args.seconds = 3 if args.quick else 8
     args.rounds = 1 if args.quick else 2

@@ -63,6 +63,11 @@ def rollup_sql(subject, sign):
         """
 
 
+def count(subject):
+    """How many events were seeded for `subject`."""
+    return int(psql(f"SELECT count(*) FROM audit.audit_events WHERE user_subject = '{subject}'"))
+
+
 def seed(count, days=1, sessions=2):
     subject = f"bench:portal:{uuid.uuid4().hex[:8]}"
     created = partitions(days)

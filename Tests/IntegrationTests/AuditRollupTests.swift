@@ -109,26 +109,59 @@ extension AuditTableSuites {
                 try await TestEnvironment.withClient(try TestEnvironment.roleConfiguration(.audit)) { postgres in
                     try await postgres.query(
                         """
-                        INSERT INTO audit_events (id, ts, duration_ms, tool_name, success, transport, source)
-                        SELECT gen_random_uuid(), now() - make_interval(secs => n), 1, \(harness.tool), n % 2 = 0, 'http', 'mcp'
+                        INSERT INTO audit_events (id, ts, duration_ms, tool_name, session_id, success, transport, source)
+                        SELECT gen_random_uuid(), now() - make_interval(secs => n), 1, \(harness.tool), \(harness.tool), n % 2 = 0, 'http', 'mcp'
                         FROM generate_series(1, 10003) AS n
                         """
                     )
                 }
+                // By session: a filter the rollups cannot count, so the capped count answers.
                 let events = InternalAPI.Audit.events
-                var page = try await Self.json(client, "\(events)?tool=\(harness.tool)&limit=5")
+                var page = try await Self.json(client, "\(events)?session=\(harness.tool)&limit=5")
                 #expect((page["events"] as? [Any])?.count == 5 && page["has_more"] as? Bool == true)
                 #expect(page["total"] as? Int == 10_000 && page["total_exact"] as? Bool == false)
-                page = try await Self.json(client, "\(events)?tool=\(harness.tool)&limit=5&offset=10000")
+                page = try await Self.json(client, "\(events)?session=\(harness.tool)&limit=5&offset=10000")
                 #expect((page["events"] as? [Any])?.count == 3 && page["has_more"] as? Bool == false)
-                page = try await Self.json(client, "\(events)?tool=\(harness.tool)&limit=1000&offset=4000&success=true")
+                page = try await Self.json(client, "\(events)?session=\(harness.tool)&limit=1000&offset=4000&success=true")
                 #expect((page["events"] as? [Any])?.count == 1000 && page["has_more"] as? Bool == true)
                 #expect(page["total"] as? Int == 5_001 && page["total_exact"] as? Bool == true)
-                page = try await Self.json(client, "\(events)?tool=\(harness.tool)&limit=1000&offset=5000&success=true")
+                page = try await Self.json(client, "\(events)?session=\(harness.tool)&limit=1000&offset=5000&success=true")
                 #expect((page["events"] as? [Any])?.count == 1 && page["has_more"] as? Bool == false)
                 try await TestEnvironment.withClient(try TestEnvironment.roleConfiguration(.audit)) { postgres in
                     try await postgres.query("DELETE FROM audit_events WHERE tool_name = \(harness.tool)")
                 }
+            }
+        }
+
+        @Test func countsByToolUserOrOutcomeAreExactFromTheRollups() async throws {
+            let hour = 3_600.0 * Double(Int.random(in: 24 * 365 * 60..<24 * 365 * 70))
+            let base = Date(timeIntervalSince1970: 1_800_000_000 + hour)
+            let events = Self.events(at: base, count: 900, seed: UInt64(hour) + 7)
+            try await Pipeline.withAuditService { _, client in
+                try await TestEnvironment.withClient(try TestEnvironment.roleConfiguration(.audit)) { postgres in
+                    let store = AuditStore(client: postgres, logger: TestEnvironment.logger)
+                    _ = try await store.insert(Array(events[0..<600]))
+                    _ = try await store.insert(Array(events[300..<900]))  // 300..<600 redelivered
+                }
+                // Unaligned edges: the partial minutes at both ends come from the events.
+                let from = base.addingTimeInterval(17.25)
+                let to = base.addingTimeInterval(2 * 3_600 - 31.5)
+                let range = "from=\(WireCoding.formatDate(from))&to=\(WireCoding.formatDate(to))"
+                let inRange = events.filter { $0.timestamp >= from && $0.timestamp < to }
+                let cases: [(String, (AuditEvent) -> Bool)] = [
+                    ("tool=alpha", { $0.toolName == "alpha" }),
+                    ("tool=beta&success=false", { $0.toolName == "beta" && !$0.success }),
+                    ("user=apikey:b", { $0.userSubject == "apikey:b" }),
+                    ("user=oidc:c&success=true", { $0.userSubject == "oidc:c" && $0.success }),
+                    ("success=false", { !$0.success }),
+                ]
+                for (query, matches) in cases {
+                    let page = try await Self.json(client, "\(InternalAPI.Audit.events)?\(range)&\(query)&limit=1")
+                    #expect(page["total"] as? Int == inRange.filter(matches).count && page["total_exact"] as? Bool == true, "\(query): \(page)")
+                }
+                // No rollup crosses tool and user: that count is the capped one, still exact here.
+                let unbounded = try await Self.json(client, "\(InternalAPI.Audit.events)?\(range)&tool=gamma&user=apikey:a&limit=1")
+                #expect(unbounded["total"] as? Int == inRange.filter { $0.toolName == "gamma" && $0.userSubject == "apikey:a" }.count)
             }
         }
 
@@ -137,13 +170,13 @@ extension AuditTableSuites {
                 try await TestEnvironment.withClient(try TestEnvironment.roleConfiguration(.audit)) { postgres in
                     try await postgres.query(
                         """
-                        INSERT INTO audit_events (id, ts, duration_ms, tool_name, success, transport, source)
-                        SELECT gen_random_uuid(), now() - make_interval(secs => n), 1, \(harness.tool), true, 'http', 'mcp'
+                        INSERT INTO audit_events (id, ts, duration_ms, tool_name, session_id, success, transport, source)
+                        SELECT gen_random_uuid(), now() - make_interval(secs => n), 1, \(harness.tool), \(harness.tool), true, 'http', 'mcp'
                         FROM generate_series(1, 200000) AS n
                         """
                     )
                 }
-                let page = try await Self.json(client, "\(InternalAPI.Audit.events)?tool=\(harness.tool)&limit=5")
+                let page = try await Self.json(client, "\(InternalAPI.Audit.events)?session=\(harness.tool)&limit=5")
                 #expect((page["events"] as? [Any])?.count == 5 && page["has_more"] as? Bool == true)
                 #expect(page["total_estimated"] as? Bool == true && page["total_exact"] as? Bool == false, "\(page)")
                 #expect((page["total"] as? Int ?? 0) > 0)
@@ -236,7 +269,7 @@ extension AuditTableSuites {
                 try await connection.query("SET LOCAL search_path TO \(unescaped: schema)", logger: TestEnvironment.logger)
                 try await connection.query(AuditStore.eventsInsert(events.map(\.storable)), logger: TestEnvironment.logger)
             }
-            #expect(try await Migrator(schema: schema, migrations: AuditMigrations.all, logger: TestEnvironment.logger).run(on: client) == [3])
+            #expect(try await Migrator(schema: schema, migrations: Array(AuditMigrations.all.prefix(3)), logger: TestEnvironment.logger).run(on: client) == [3])
             let rows = try await client.query(
                 "SELECT dim, extract(epoch FROM minute)::bigint, key, success, calls, duration_sum, histogram FROM \(unescaped: schema).audit_rollups"
             ).collect()

@@ -183,5 +183,14 @@ public enum AuditMigrations {
                 CREATE INDEX audit_payloads_request_headers_idx ON audit_payloads USING GIN (request_headers jsonb_path_ops);
                 """
         ),
+        Migration(
+            version: 4,
+            name: "rollup_counts",
+            sql: """
+                -- A page's count for a tool, a user or everything, read from the rollups: one
+                -- key's minutes in order, with what the sum needs (AuditPageReader.rollupCount).
+                CREATE INDEX audit_rollups_by_key ON audit_rollups (dim, key, minute) INCLUDE (success, calls);
+                """
+        ),
     ]
 }

@@ -11,8 +11,11 @@ import PostgresNIO
 ///   newest first (the last hour, 6 hours, a day, 3 days, a week, two weeks, then the rest): a
 ///   filter that matches often is answered from the first window, a rare one from a few
 ///   windows' index lookups, never by walking the whole trail in time order.
-/// - The count stops at `AuditQueryController.countCap` matches and has `countBudget` to finish;
-///   past it, the planner's estimate is answered instead, flagged as such.
+/// - A count by tool, by user or of everything (with outcome and time range) is exact at any
+///   size: whole minutes from the rollups, the partial minutes at the range's edges from the
+///   events.
+/// - Any other count stops at `AuditQueryController.countCap` matches and has `countBudget` to
+///   finish; past it, the planner's estimate is answered instead, flagged as such.
 struct AuditPageReader: Sendable {
     let client: PostgresClient
     let logger: Logger
@@ -61,6 +64,10 @@ struct AuditPageReader: Sendable {
     /// between partitions while it builds a GIN bitmap, so one query over every partition could
     /// overrun the budget by seconds, while a window's overrun is one partition's scan.
     func count(_ filter: AuditFilter, now: Date = Date()) async throws -> Count {
+        if let query = Self.rollupCount(filter) {
+            let total = try await client.query(query, logger: logger).collect().first?.decode(Int.self) ?? 0
+            return Count(total: total, exact: true, estimated: false)
+        }
         let deadline = ContinuousClock.now + countBudget
         var total = 0
         do {
@@ -77,6 +84,41 @@ struct AuditPageReader: Sendable {
     }
 
     private struct CountOverBudget: Error {}
+
+    /// The count of a filter the rollups can answer (no payload, text, session filter, and not
+    /// both a tool and a user, which no rollup dimension crosses), or nil.
+    static func rollupCount(_ filter: AuditFilter) -> PostgresQuery? {
+        guard !filter.needsPayload, filter.q == nil, filter.session == nil else { return nil }
+        let users = Set([filter.user, filter.subject].compactMap { $0 })
+        guard users.count <= 1, filter.tool == nil || users.isEmpty else { return nil }
+        let (dim, key): (String, String?) = if let tool = filter.tool { ("tool", tool) } else if let user = users.first { ("user", user) } else { ("all", nil) }
+        // Without bounds: every minute there can be (events may carry a clock's future time).
+        let window = RollupWindow(
+            from: filter.from ?? Date(timeIntervalSince1970: 0), to: filter.to ?? Date(timeIntervalSince1970: 32_503_680_000)
+        )
+        var bindings = PostgresBindings()
+        func bind(_ value: some PostgresNonThrowingEncodable & Sendable) -> String {
+            bindings.append(value)
+            return "$\(bindings.count)"
+        }
+        var rollup = "dim = \(bind(dim)) AND " + (key.map { "key = \(bind($0))" } ?? "key IS NULL")
+        rollup += " AND minute >= \(bind(window.innerFrom)) AND minute < \(bind(window.innerTo))"
+        if let success = filter.success { rollup += " AND success = \(bind(success))" }
+        var edges = filter
+        edges.from = nil
+        edges.to = nil
+        var conditions = edges.conditions(into: &bindings)
+        conditions.append(
+            "((e.ts >= \(bind(window.from)) AND e.ts < \(bind(window.innerFrom))) OR (e.ts >= \(bind(window.innerTo)) AND e.ts < \(bind(window.to))))"
+        )
+        return PostgresQuery(
+            unsafeSQL: """
+                SELECT ((SELECT coalesce(sum(calls), 0) FROM audit_rollups WHERE \(rollup))
+                    + (SELECT count(*) FROM audit_events e WHERE \(conditions.joined(separator: " AND "))))::bigint
+                """,
+            binds: bindings
+        )
+    }
 
     /// The filter itself, or for a payload filter its windows, newest first.
     private func windows(of filter: AuditFilter, now: Date) -> [AuditFilter] {

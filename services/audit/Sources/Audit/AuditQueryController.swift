@@ -144,7 +144,8 @@ struct AuditQueryController: Sendable {
     }
 
     private static func int(_ text: String?, name: String, default fallback: Int, range: ClosedRange<Int>) throws -> Int {
-        guard let text, !text.isEmpty else { return fallback }
+        // Absent means the default; present but empty is not an integer (the OpenAPI document says so).
+        guard let text else { return fallback }
         guard let value = Int(text), range.contains(value) else {
             throw HTTPError(.badRequest, message: "\(name) must be an integer in \(range.lowerBound)...\(range.upperBound)")
         }
