@@ -153,7 +153,6 @@ extension AuditTableSuites {
                     ("tool=beta&success=false", { $0.toolName == "beta" && !$0.success }),
                     ("user=apikey:b", { $0.userSubject == "apikey:b" }),
                     ("user=oidc:c&success=true", { $0.userSubject == "oidc:c" && $0.success }),
-                    ("success=false", { !$0.success }),
                 ]
                 for (query, matches) in cases {
                     let page = try await Self.json(client, "\(InternalAPI.Audit.events)?\(range)&\(query)&limit=1")

@@ -61,11 +61,11 @@ def gateway(spawn, elicit_upstreams):
     return start_gateway(spawn, elicit_upstreams)
 
 
-def start_gateway(spawn, ports):
+def start_gateway(spawn, ports, timeout="20s"):
     upstreams = [
-        {"name": "modern", "transport": "http", "url": f"http://127.0.0.1:{ports['modern']}/mcp", "timeout": "20s"},
-        {"name": "legacy", "transport": "http", "url": f"http://127.0.0.1:{ports['legacy']}/mcp", "timeout": "20s"},
-        {"name": "stdio", "transport": "stdio", "command": sys.executable, "args": [os.path.join(HERE, "elicit_upstream.py"), "stdio"], "timeout": "20s"},
+        {"name": "modern", "transport": "http", "url": f"http://127.0.0.1:{ports['modern']}/mcp", "timeout": timeout},
+        {"name": "legacy", "transport": "http", "url": f"http://127.0.0.1:{ports['legacy']}/mcp", "timeout": timeout},
+        {"name": "stdio", "transport": "stdio", "command": sys.executable, "args": [os.path.join(HERE, "elicit_upstream.py"), "stdio"], "timeout": timeout},
     ]
     process = spawn("gateway", TOLLGATE_GATEWAY_UPSTREAMS=json.dumps(upstreams), TOLLGATE_DRAIN_PERIOD="0s")
     process.wait_ready()
@@ -254,3 +254,24 @@ def test_any_replica_continues_the_exchange(gateway, spawn, elicit_upstreams):
         assert httpx.post(other_url, json=answer, headers=owner, timeout=10).status_code == 202
         final = next(messages)
     assert final["result"]["content"][0]["text"] == "booked TG10 seat 3B"
+
+
+@pytest.mark.parametrize("upstream", ["legacy", "stdio"])
+@pytest.mark.parametrize("mode", MODES)
+async def test_an_answer_after_the_upstreams_timeout_finds_the_call_ended(spawn, elicit_upstreams, mode, upstream):
+    """The upstream's timeout bounds the whole call, the person's answer included: a client
+    that answers too late gets the timeout (-32001), in every pairing that holds the call."""
+    _, url = start_gateway(spawn, elicit_upstreams, timeout="2s")
+
+    async def slow(context, params):
+        await anyio.sleep(3.5)
+        return types.ElicitResult(action="accept", content={"seat": "late"})
+
+    async with connect(mode, url=url, elicitation_callback=slow) as client:
+        with anyio.fail_after(30):
+            try:
+                result = await client.call_tool(f"{upstream}__book", {"flight": "TG1"})
+            except MCPError as error:
+                assert error.error.code == -32001, error
+                return
+    raise AssertionError(f"a late answer still completed the call: {result}")

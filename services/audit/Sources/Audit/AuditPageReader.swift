@@ -11,8 +11,7 @@ import PostgresNIO
 ///   newest first (the last hour, 6 hours, a day, 3 days, a week, two weeks, then the rest): a
 ///   filter that matches often is answered from the first window, a rare one from a few
 ///   windows' index lookups, never by walking the whole trail in time order.
-/// - A count by tool, by user or of everything (with outcome and time range) is exact at any
-///   size: whole minutes from the rollups, the partial minutes at the range's edges from the
+/// - A count by tool or by user (with outcome and time range) is exact at any size: whole minutes from the rollups, the partial minutes at the range's edges from the
 ///   events.
 /// - Any other count stops at `AuditQueryController.countCap` matches and has `countBudget` to
 ///   finish; past it, the planner's estimate is answered instead, flagged as such.
@@ -85,13 +84,22 @@ struct AuditPageReader: Sendable {
 
     private struct CountOverBudget: Error {}
 
-    /// The count of a filter the rollups can answer (no payload, text, session filter, and not
-    /// both a tool and a user, which no rollup dimension crosses), or nil.
+    /// The count of a filter the rollups can answer: a tool or a user (not both, which no
+    /// rollup dimension crosses), with no payload, text or session filter; or nil. Without a
+    /// tool or user the capped count is cheaper: most rows match, so it reaches the cap at once.
     static func rollupCount(_ filter: AuditFilter) -> PostgresQuery? {
         guard !filter.needsPayload, filter.q == nil, filter.session == nil else { return nil }
         let users = Set([filter.user, filter.subject].compactMap { $0 })
         guard users.count <= 1, filter.tool == nil || users.isEmpty else { return nil }
-        let (dim, key): (String, String?) = if let tool = filter.tool { ("tool", tool) } else if let user = users.first { ("user", user) } else { ("all", nil) }
+        let dim: String
+        let key: String?
+        if let tool = filter.tool {
+            (dim, key) = ("tool", tool)
+        } else if let user = users.first {
+            (dim, key) = ("user", user)
+        } else {
+            return nil
+        }
         // Without bounds: every minute there can be (events may carry a clock's future time).
         let window = RollupWindow(
             from: filter.from ?? Date(timeIntervalSince1970: 0), to: filter.to ?? Date(timeIntervalSince1970: 32_503_680_000)
