@@ -39,7 +39,10 @@ struct AuditStore: Sendable {
     @discardableResult
     func insert(_ events: [AuditEvent]) async throws -> Int {
         guard !events.isEmpty else { return 0 }
-        let events = events.map(\.storable)
+        // A batch can hold an entry and its redelivery: stored once, the rows keyed by id below
+        // (rollups, chain links) must see it once too.
+        var seen = Set<UUID>()
+        let events = events.filter { seen.insert($0.id).inserted }.map(\.storable)
         return try await client.withTransaction(logger: logger) { connection in
             var head: Head?
             if let chain { head = try await lockHead(chain.chainID, on: connection) }
