@@ -66,9 +66,54 @@ import TollgateRedis
     }
 
     /// A relay whose Redis is never reached: every exchange here stays on this replica.
-    private func localRelay() -> InteractionRelay {
+    private func localRelay(_ settings: InteractionRelay.Settings = .init(answerTimeout: .seconds(5))) -> InteractionRelay {
         let redis = RedisClient(configuration: .init(url: RedisURL(host: "127.0.0.1", port: 1)), logger: Logger(label: "test"))
-        return InteractionRelay(redis: redis, settings: .init(answerTimeout: .seconds(5)), logger: Logger(label: "test"))
+        return InteractionRelay(redis: redis, settings: settings, logger: Logger(label: "test"))
+    }
+
+    @Test func anUpstreamGetsAtMostAHundredQuestionsAnswered() async throws {
+        let relay = localRelay()
+        let sent = Atomic(0)
+        // A client that answers every question at once.
+        let requester = ClientRequester(relay: relay, sessionID: "s", capabilities: try JSONParser.parse(#"{"elicitation":{}}"#)) { line in
+            sent.add(1, ordering: .relaxed)
+            guard let id = (try? JSONParser.parse(line))?["id"]?.stringValue else { return }
+            Task { await relay.deliver(id: id, session: "s", answer: .result(#"{"action":"decline"}"#)) }
+        }
+        let question = UpstreamServerRequest(method: "elicitation/create", rawParams: #"{"message":"again?","requestedSchema":{}}"#)
+        for _ in 0..<ClientRequester.maximumQuestions {
+            guard case .result = await requester.ask(question) else { Issue.record("a question within the limit was refused"); return }
+        }
+        guard case .error(let error) = await requester.ask(question) else { Issue.record("question 101 was put"); return }
+        #expect(error.code == -32600 && sent.load(ordering: .relaxed) == ClientRequester.maximumQuestions)
+    }
+
+    @Test func aFloodOfParkedCallsIsRefusedAndExpiredCallsMakeRoom() async throws {
+        let relay = localRelay(.init(answerTimeout: .milliseconds(300), maximumRounds: 10, maximumParked: 3))
+        let capabilities = try JSONParser.parse(#"{"elicitation":{}}"#)
+        let cancelled = Atomic(0)
+        func start() async -> UpstreamAnswer {
+            await BridgedCall.start(relay: relay, subject: "u", tool: "t", capabilities: capabilities, progress: nil) { ask, _ in
+                let answer = await ask(UpstreamServerRequest(method: "elicitation/create", rawParams: #"{"message":"seat?","requestedSchema":{}}"#))
+                if case .error(let error) = answer, error.code == JSONRPCErrorCode.cancelled { cancelled.add(1, ordering: .relaxed) }
+                return .result("{}")
+            }
+        }
+        for _ in 0..<3 {
+            guard case .result(let raw) = await start() else { Issue.record("a call within the bound was refused"); return }
+            #expect(InputRequired(raw) != nil)
+        }
+        #expect(relay.parkedCount == 3)
+        // The fourth is refused, and its upstream call is cancelled rather than left waiting.
+        guard case .error(let error) = await start() else { Issue.record("a fourth call was parked"); return }
+        #expect(error.code == -32000 && relay.parkedCount == 3)
+        // Nobody retries: the parked calls expire, their upstream calls end, and room is made.
+        for _ in 0..<200 where relay.parkedCount > 0 { try await Task.sleep(for: .milliseconds(10)) }
+        #expect(relay.parkedCount == 0)
+        for _ in 0..<200 where cancelled.load(ordering: .relaxed) < 4 { try await Task.sleep(for: .milliseconds(10)) }
+        #expect(cancelled.load(ordering: .relaxed) == 4)
+        guard case .result(let raw) = await start() else { Issue.record("no room after expiry"); return }
+        #expect(InputRequired(raw) != nil)
     }
 
     @Test func aQuestionGoesOutReencodedAndOnlyItsSessionCanAnswer() async throws {

@@ -93,14 +93,20 @@ final class BridgedCall: Sendable {
     }
 
     /// Stops the call: the upstream request is cancelled, its questions answered as cancelled.
-    func cancel() {
-        let (task, questions) = state.withLock { state in
+    func cancel() { cancel(when: { _ in true }) }
+
+    /// Cancels only if `condition` holds; checked under the same lock that takes the
+    /// questions, so a retry that arrives meanwhile is never cancelled by a stale check.
+    private func cancel(when condition: (State) -> Bool) {
+        let taken = state.withLock { state -> (Task<Void, Never>?, [Question])? in
+            guard condition(state) else { return nil }
             defer {
                 state.queued = []
                 state.outstanding = []
             }
             return (state.task, state.queued + state.outstanding)
         }
+        guard let (task, questions) = taken else { return }
         task?.cancel()
         for question in questions { question.continuation.resume(returning: .error(JSONRPCError(code: JSONRPCErrorCode.cancelled, message: "request cancelled"))) }
         relay.unpark(id)
@@ -214,8 +220,7 @@ final class BridgedCall: Sendable {
         let timeout = relay.settings.answerTimeout
         let expiry = Task { [self] in
             guard (try? await Task.sleep(for: timeout)) != nil else { return }
-            let stale = state.withLock { $0.round == round && !$0.legActive && !$0.outstanding.isEmpty }
-            if stale { cancel() }
+            cancel(when: { $0.round == round && !$0.legActive && !$0.outstanding.isEmpty })
         }
         state.withLock { $0.expiry = expiry }
     }

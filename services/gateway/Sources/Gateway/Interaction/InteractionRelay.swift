@@ -117,6 +117,9 @@ final class InteractionRelay: Service, Sendable {
         }
     }
 
+    /// Bridged calls this replica holds for their clients now.
+    var parkedCount: Int { parked.withLock { $0.count } }
+
     func unpark(_ id: String) {
         _ = parked.withLock { $0.removeValue(forKey: id) }
     }

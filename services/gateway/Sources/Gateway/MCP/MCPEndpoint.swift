@@ -139,7 +139,9 @@ struct MCPEndpoint: Sendable {
             modernInput = .modern(
                 ModernInput(
                     capabilities: meta?[ProtocolVersion.metaCapabilitiesKey] ?? .object([]),
-                    rawInputResponses: MCPDispatcher.rawMember("inputResponses", of: message),
+                    // Raw bytes only when there are answers: most calls carry none, and the
+                    // member scan would be a second pass over every call's params.
+                    rawInputResponses: message.params["inputResponses"] == nil ? nil : MCPDispatcher.rawMember("inputResponses", of: message),
                     requestState: message.params["requestState"]?.stringValue
                 )
             )
@@ -150,12 +152,12 @@ struct MCPEndpoint: Sendable {
         let cancelKey = sessionID.map { CancellationRegistry.key(session: $0, request: id) }
 
         // Tool calls, resource reads and prompt gets are audited; a resource's row names its URI.
-        let auditedName = audit.isEnabled ? MCPDispatcher.auditedMethods[message.method].flatMap { message.params[$0]?.stringValue } : nil
+        let target = MCPDispatcher.auditedMethods[message.method].flatMap { message.params[$0]?.stringValue }
+        let auditedName = audit.isEnabled ? target : nil
         // The caller's trace (header, or `_meta` per SEP-414); an audited call without one starts
         // one here, so its row and its upstream call share the id. A built-in call that is not
         // audited draws nothing from the random generator (`ToolCallContext.upstreamTrace`).
         let incoming = TraceContext.incoming(headers: request.headers, meta: message.params["_meta"])
-        let target = MCPDispatcher.auditedMethods[message.method].flatMap { message.params[$0]?.stringValue }
         let span = spans.start(
             method: message.method, target: target, parent: incoming, requestID: id, sessionID: sessionID,
             protocolVersion: era.protocolVersion
