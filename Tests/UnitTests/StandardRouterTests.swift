@@ -33,6 +33,27 @@ import TollgateCore
         return Application(router: router)
     }
 
+    @Test(arguments: [["*"], ["https://console.example"]])
+    func anErrorWithAnOriginKeepsItsStatusAndMessage(origins: [String]) async throws {
+        let settings = try ServiceSettings(
+            service: .keys,
+            reader: ConfigReader(environment: ["TOLLGATE_KEYS_DB_PASSWORD": "x", "TOLLGATE_INTERNAL_TOKEN": "0123456789abcdef"])
+        )
+        let runtime = ServiceRuntime(service: .keys, logger: Logger(label: "test"), readiness: Readiness())
+        let router = ServiceApplication.makeRouter(BasicRequestContext.self, settings: settings, runtime: runtime)
+        router.add(middleware: CORSPolicy(allowedOrigins: origins))
+        router.post("/throttled") { _, _ -> String in throw Throttled() }
+        // Browsers send Origin on every POST, same-origin ones included.
+        try await Application(router: router).test(.router) { client in
+            try await client.execute(uri: "/throttled", method: .post, headers: [.origin: "https://console.example"]) { response in
+                #expect(response.status == .tooManyRequests)
+                #expect(String(buffer: response.body) == #"{"error":"slow down"}"#)
+                #expect(response.headers[.retryAfter] == "12")
+                #expect(response.headers[.accessControlAllowOrigin] != nil)
+            }
+        }
+    }
+
     @Test func readinessFollowsTheLifecycle() async throws {
         let readiness = Readiness()
         try await makeApp(readiness: readiness).test(.router) { client in

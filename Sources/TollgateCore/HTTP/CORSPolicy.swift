@@ -21,12 +21,16 @@ public struct CORSPolicy<Context: RequestContext>: RouterMiddleware {
     }
 
     public func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
+        // Errors become responses before Hummingbird's CORS middleware sees them: it rethrows
+        // an error wrapped in a type of its own, which hid our error types from the outer
+        // `APIErrorMiddleware` (any failed request with an Origin header became a 500).
+        let errors = APIErrorMiddleware<Context>()
         if origins.isEmpty || origins.contains("*") {
-            return try await any.handle(request, context: context, next: next)
+            return try await any.handle(request, context: context) { try await errors.handle($0, context: $1, next: next) }
         }
         guard let origin = request.headers[.origin], origins.contains(origin) else {
             return try await next(request, context)
         }
-        return try await reflecting.handle(request, context: context, next: next)
+        return try await reflecting.handle(request, context: context) { try await errors.handle($0, context: $1, next: next) }
     }
 }
