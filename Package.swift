@@ -40,6 +40,13 @@ let core: [Target.Dependency] = [
     .product(name: "Prometheus", package: "swift-prometheus"),
 ]
 
+/// The operator console's files (services/portal-api/Sources/PortalAPI/Resources/console),
+/// compiled into portal-api; `ConsoleController` serves them.
+let consoleAssets = [
+    "index.html", "app.css", "app.js", "api.js", "ui.js", "charts.js", "page-signin.js", "page-dashboard.js", "page-audit.js",
+    "page-tail.js", "page-tools.js", "page-upstreams.js", "page-keys.js", "page-server.js",
+]
+
 let package = Package(
     name: "tollgate",
     platforms: [.macOS(.v15)],
@@ -171,7 +178,7 @@ let package = Package(
             .product(name: "AsyncHTTPClient", package: "async-http-client"),
             .product(name: "Crypto", package: "swift-crypto"),
             .product(name: "NIOFoundationCompat", package: "swift-nio"),
-        ], resources: [.embedInCode("Resources/openapi.json")])
+        ], resources: [.embedInCode("Resources/openapi.json")] + consoleAssets.map { .embedInCode("Resources/console/\($0)") })
         + [
             .executableTarget(
                 name: "KeysBench",

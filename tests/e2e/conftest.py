@@ -104,6 +104,16 @@ def prefix(name: str) -> str:
 @pytest.fixture
 def spawn(bin_dir):
     """Starts extra service processes on free ports; kills leftovers after the test."""
+    yield from spawner(bin_dir)
+
+
+@pytest.fixture(scope="module")
+def spawn_module(bin_dir):
+    """`spawn` for processes that a whole module shares."""
+    yield from spawner(bin_dir)
+
+
+def spawner(bin_dir):
     started = []
 
     def start(name: str, **overrides) -> ServiceProcess:

@@ -12,6 +12,8 @@ import TollgateCore
 /// role listed in `auth.oidc.admin_roles`).
 struct AdminController: Sendable {
     let keys: KeysClient
+    /// Console sessions opened with a key end when the key is revoked.
+    let sessions: BrowserSessionStore
     let invoker: ToolInvoker
     /// Names of static keys: a database key may not take one (`AuthSettings.reservedKeyNames`).
     let reservedNames: Set<String>
@@ -36,7 +38,15 @@ struct AdminController: Sendable {
         group.delete("admin/keys/{name}") { _, context in
             _ = try Self.requireAdmin(context)
             let name = try context.parameters.require("name")
-            guard try await call({ try await keys.revoke(name: name) }) else { throw PortalError.notFound("no active key named \(name)") }
+            let revoked = try await call { try await keys.revoke(name: name) }
+            // Also after a 404: a retry of a revocation whose session cleanup failed finishes it.
+            do {
+                try await sessions.deleteSessions(ofKey: name)
+            } catch {
+                context.logger.error("a revoked key's console sessions could not be ended", metadata: ["key": "\(name)", "error": "\(String(reflecting: error))"])
+                throw PortalError.unavailable("the key's console sessions could not be ended; revoke it again")
+            }
+            guard revoked else { throw PortalError.notFound("no active key named \(name)") }
             return Response(status: .noContent)
         }
         group.post("admin/tryit/{name}") { request, context in

@@ -46,7 +46,11 @@ public func buildRouter(config: PortalAPIConfig, runtime: ServiceRuntime, client
 
     let router = ServiceApplication.makeRouter(PortalRequestContext.self, settings: config.settings, runtime: runtime)
     router.add(middleware: CORSPolicy(allowedOrigins: config.corsOrigins))
-    PortalHome().addRoutes(to: router)
+    ConsoleController().addRoutes(to: router)
+    KeySignInController(
+        authenticator: authenticator, sessions: sessions, sessionTTL: config.sessionTTL, cookieName: config.cookieName,
+        cookieSecure: config.cookieSecure, resourceMetadataURL: { "\(baseURL($0))/.well-known/oauth-protected-resource" }, logger: logger
+    ).addRoutes(to: router)
     LoginController(
         login: config.login, oidc: oidc, sessions: sessions, http: http, sessionTTL: config.sessionTTL,
         cookieName: config.cookieName, cookieSecure: config.cookieSecure, baseURL: baseURL, logger: logger
@@ -76,6 +80,6 @@ public func buildRouter(config: PortalAPIConfig, runtime: ServiceRuntime, client
             logger: logger, metrics: runtime.metrics, service: "portal"
         )
     ).addRoutes(to: api)
-    AdminController(keys: keysClient, invoker: invoker, reservedNames: config.auth.reservedKeyNames, maxBodyBytes: config.settings.maxBodyBytes).addRoutes(to: api)
+    AdminController(keys: keysClient, sessions: sessions, invoker: invoker, reservedNames: config.auth.reservedKeyNames, maxBodyBytes: config.settings.maxBodyBytes).addRoutes(to: api)
     return (router, [managedHTTP, keyCache, feed])
 }

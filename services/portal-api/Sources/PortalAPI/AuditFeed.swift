@@ -32,6 +32,8 @@ final class AuditFeed: Service, Sendable {
     private struct State {
         var nextID = 0
         var clients: [Int: AsyncStream<Item>.Continuation] = [:]
+        /// Events each stream lost since it was last told (`takeDropped`).
+        var dropped: [Int: Int] = [:]
     }
 
     private let redis: RedisClient
@@ -74,8 +76,17 @@ final class AuditFeed: Service, Sendable {
         _ = state.withLock { $0.clients[id] }?.yield(.keepalive)
     }
 
+    /// Events that stream `id` lost to its full buffer since the last call; the stream tells
+    /// its client (the console shows the count).
+    func takeDropped(_ id: Int) -> Int {
+        state.withLock { $0.dropped.removeValue(forKey: id) ?? 0 }
+    }
+
     func unsubscribe(_ id: Int) {
-        let continuation = state.withLock { $0.clients.removeValue(forKey: id) }
+        let continuation = state.withLock { state in
+            state.dropped[id] = nil
+            return state.clients.removeValue(forKey: id)
+        }
         continuation?.finish()
     }
 
@@ -97,7 +108,7 @@ final class AuditFeed: Service, Sendable {
     private func deliver(_ payload: [UInt8]) {
         // Nobody is tailing: the announcement is not even decoded (it costs as much CPU per
         // event as a fair share of the audit write path).
-        let clients = state.withLock { Array($0.clients.values) }
+        let clients = state.withLock { Array($0.clients) }
         guard !clients.isEmpty else { return }
         let events: [AuditEvent]
         do {
@@ -109,8 +120,13 @@ final class AuditFeed: Service, Sendable {
         }
         received.increment(by: Int64(events.count))
         let announced = events.map { Announced(event: $0, frame: $0.sseFrame) }
-        for client in clients {
-            if case .dropped = client.yield(.events(announced)) { dropped.increment(by: Int64(events.count)) }
+        for (id, client) in clients {
+            // The buffer keeps the newest: what falls out is its oldest batch.
+            guard case .dropped(let evicted) = client.yield(.events(announced)) else { continue }
+            let lost = if case .events(let old) = evicted { old.count } else { 0 }
+            guard lost > 0 else { continue }
+            dropped.increment(by: Int64(lost))
+            state.withLock { $0.dropped[id, default: 0] += lost }
         }
     }
 }

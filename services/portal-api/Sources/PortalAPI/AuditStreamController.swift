@@ -9,7 +9,8 @@ import TollgateCore
 
 /// `GET /api/v1/portal/audit/stream`: server-sent events of committed audit events.
 /// Opens with `: connected`, sends `event: audit` with the event JSON (the shape of
-/// `/audit/events`) per event, `: keepalive` every 30 s. With filters (those of `/events`),
+/// `/audit/events`) per event, `: keepalive` every 30 s, and `event: dropped` with
+/// `{"dropped": N}` when a client too slow to keep up lost N events from its buffer. With filters (those of `/events`),
 /// each announced batch is checked against the audit service with the same filters, so the
 /// stream and the list agree on every rule, JSONB filters included.
 struct AuditStreamController: Sendable {
@@ -61,6 +62,8 @@ struct AuditStreamController: Sendable {
                 defer { ticker.cancel() }
                 try await writer.write(ByteBuffer(string: ": connected\n\n"))
                 for await item in subscription.items {
+                    let lost = feed.takeDropped(subscription.id)
+                    if lost > 0 { try await writer.write(ByteBuffer(string: "event: dropped\ndata: {\"dropped\":\(lost)}\n\n")) }
                     switch item {
                     case .keepalive:
                         try await writer.write(ByteBuffer(string: ": keepalive\n\n"))

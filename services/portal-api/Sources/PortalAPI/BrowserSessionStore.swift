@@ -25,9 +25,9 @@ struct BrowserSessionStore: Sendable {
         let expires = Date().addingTimeInterval(TimeInterval(ttl.components.seconds))
         try await client.query(
             """
-            INSERT INTO browser_sessions (token_hash, subject, email, name, scopes, roles, allowed_tools, claims, expires_at)
+            INSERT INTO browser_sessions (token_hash, subject, email, name, scopes, roles, allowed_tools, claims, expires_at, auth_type, api_key_name)
             VALUES (\(Self.digest(token)), \(identity.subject), \(identity.email), \(identity.name), \(identity.scopes), \(identity.roles),
-                    \(identity.allowedTools), \(identity.claims.jsonString)::jsonb, \(expires))
+                    \(identity.allowedTools), \(identity.claims.jsonString)::jsonb, \(expires), \(identity.authType.rawValue), \(identity.apiKeyName))
             """,
             logger: logger
         )
@@ -41,18 +41,26 @@ struct BrowserSessionStore: Sendable {
         guard Self.isWellFormed(token) else { return nil }
         let rows = try await client.query(
             """
-            SELECT subject, email, name, scopes, roles, allowed_tools, claims::text
+            SELECT subject, email, name, scopes, roles, allowed_tools, claims::text, auth_type, api_key_name
             FROM browser_sessions WHERE token_hash = \(Self.digest(token)) AND expires_at > now()
             """,
             logger: logger
         )
-        for try await (subject, email, name, scopes, roles, allowedTools, claims) in rows.decode((String, String?, String?, [String], [String], [String], String).self) {
+        for try await (subject, email, name, scopes, roles, allowedTools, claims, authType, apiKeyName)
+            in rows.decode((String, String?, String?, [String], [String], [String], String, String, String?).self)
+        {
             return CallerIdentity(
-                subject: subject, email: email, name: name, authType: .oidc, apiKeyName: nil, scopes: scopes,
+                subject: subject, email: email, name: name, authType: CallerIdentity.AuthType(rawValue: authType) ?? .oidc,
+                apiKeyName: apiKeyName, scopes: scopes,
                 allowedTools: allowedTools, roles: roles, claims: (try? JSONParser.parse(claims)) ?? .object([])
             )
         }
         return nil
+    }
+
+    /// Ends every session opened with the API key `name` (the key was revoked).
+    func deleteSessions(ofKey name: String) async throws {
+        try await client.query("DELETE FROM browser_sessions WHERE api_key_name = \(name)", logger: logger)
     }
 
     func delete(token: String) async throws {

@@ -171,7 +171,13 @@ struct LoginController: Sendable {
     }
 
     private func cookie(value: String, maxAge: Int) -> Cookie {
-        Cookie(name: cookieName, value: value, maxAge: maxAge, path: "/", secure: cookieSecure, httpOnly: true, sameSite: .lax)
+        Self.sessionCookie(name: cookieName, value: value, maxAge: maxAge, secure: cookieSecure)
+    }
+
+    /// The browser session cookie, for OIDC login and API-key sign-in alike: HttpOnly (no
+    /// script reads it), SameSite=Lax.
+    static func sessionCookie(name: String, value: String, maxAge: Int, secure: Bool) -> Cookie {
+        Cookie(name: name, value: value, maxAge: maxAge, path: "/", secure: secure, httpOnly: true, sameSite: .lax)
     }
 
     /// Only a local path: an absolute URL (or `//host`) would make login an open redirect.

@@ -33,6 +33,17 @@ public enum PortalAPIMigrations {
                 );
                 CREATE INDEX login_attempts_expires_idx ON login_attempts (expires_at);
                 """
-        )
+        ),
+        Migration(
+            version: 2,
+            name: "browser_sessions_from_api_keys",
+            sql: """
+                -- The console's API-key sign-in opens the same kind of session as OIDC login;
+                -- the key's name is kept (never the key) so revoking the key ends its sessions.
+                ALTER TABLE browser_sessions ADD COLUMN auth_type TEXT NOT NULL DEFAULT 'oidc';
+                ALTER TABLE browser_sessions ADD COLUMN api_key_name TEXT;
+                CREATE INDEX browser_sessions_api_key_idx ON browser_sessions (api_key_name) WHERE api_key_name IS NOT NULL;
+                """
+        ),
     ]
 }
