@@ -499,6 +499,12 @@ def section_portal(args):
             portal_seed.remove(seeded)
 
 
+def section_console(args):
+    import console_bench
+    import portal_seed
+    console_bench.section_console(args, portal_seed.seed, portal_seed.remove)
+
+
 def cpu_by_component():
     """CPU seconds so far of every Tollgate process and every Postgres backend, by name (a
     backend is named after its role: `postgres tollgate_audit`)."""
@@ -606,7 +612,7 @@ def section_hostile(args):
 def main():
     parser = argparse.ArgumentParser()
     parser.add_argument("--quick", action="store_true", help="short runs (every table, under 10 minutes)")
-    parser.add_argument("--only", help="comma-separated sections: forwarding,builtin,peer,audit,sessions,auth,portal,scaling,hostile")
+    parser.add_argument("--only", help="comma-separated sections: forwarding,builtin,peer,audit,sessions,auth,portal,console,scaling,hostile")
     parser.add_argument("--profile", action="store_true", help="perf profile of the gateway in section 2")
     parser.add_argument("--portal-reuse", metavar="SUBJECT", help="run the portal queries on rows an earlier run seeded for SUBJECT and left")
     args = parser.parse_args()
@@ -624,7 +630,7 @@ def main():
     started = time.monotonic()
     for section in sections:
         {"forwarding": section_forwarding, "builtin": section_builtin, "peer": section_peer, "audit": section_audit,
-         "sessions": section_sessions, "auth": lambda _: section_auth(), "portal": section_portal, "scaling": section_scaling,
+         "sessions": section_sessions, "auth": lambda _: section_auth(), "portal": section_portal, "console": section_console, "scaling": section_scaling,
          "hostile": section_hostile}[section](args)
         sys.stdout.flush()
     print(f"\n(total {time.monotonic() - started:.0f} s)")

@@ -16,6 +16,7 @@ from selenium.webdriver.common.keys import Keys
 from selenium.webdriver.support import expected_conditions as seen
 from selenium.webdriver.support.ui import WebDriverWait
 
+from oidc_issuer import AUDIENCE, issuer  # noqa: F401 (the fixture)
 from test_audit_pipeline import call
 from test_portal_api import dev_headers, mint
 
@@ -270,3 +271,64 @@ def test_the_console_is_served_with_a_strict_policy(portal):
     for body in (b"", b"{", b'{"key": 5}', b'{"key": ""}', b"x" * 10000):
         bad = httpx.post(f"{portal.url}/portal/auth/key", content=body, headers={"X-Requested-With": "t", "Content-Type": "application/json"}, timeout=10)
         assert bad.status_code in (400, 413) and "error" in bad.json() and "set-cookie" not in bad.headers
+
+
+def test_replay_from_the_drawer_opens_the_new_event(browser, portal, service_urls):
+    marker = f"replay-{uuid.uuid4().hex[:10]}"
+    assert call(service_urls, os.environ["TOLLGATE_DEV_API_KEY"], "echo", {"message": marker}).status_code == 200
+    sign_in(browser, portal, os.environ["TOLLGATE_DEV_API_KEY"])
+    deadline = time.monotonic() + 10
+    while True:
+        found = httpx.get(f"{service_urls['portal-api']}/api/v1/portal/audit/events", params={"param.message": marker},
+                          headers=dev_headers(), timeout=10).json()["events"]
+        if found or time.monotonic() > deadline:
+            break
+        time.sleep(0.2)
+    original = found[0]["id"]
+    browser.get(f"{portal.url}/portal/audit?param.message={marker}&event={original}")
+    wait(browser, seen.text_to_be_present_in_element((By.ID, "drawer"), original))
+    browser.find_element(By.ID, "replay").click()
+    # Nothing happens before the confirmation; cancelling changes nothing.
+    wait(browser, seen.visibility_of_element_located((By.CSS_SELECTOR, "dialog[open]")))
+    browser.find_element(By.CSS_SELECTOR, "dialog[open] button.secondary").click()
+    browser.find_element(By.ID, "replay").click()
+    wait(browser, seen.visibility_of_element_located((By.CSS_SELECTOR, "dialog[open] [data-confirm]"))).click()
+    # The drawer moves to the new event, which names the one it replays.
+    wait(browser, seen.text_to_be_present_in_element((By.ID, "drawer"), "Replay of"), timeout=15)
+    drawer = text_of(browser, "#drawer")
+    assert "portal-replay" in drawer and original in drawer and marker in drawer
+    replays = httpx.get(f"{service_urls['portal-api']}/api/v1/portal/audit/events", params={"param.message": marker},
+                        headers=dev_headers(), timeout=10).json()["events"]
+    assert sorted(event["source"] for event in replays) == ["mcp", "portal-replay"]  # one replay, after one confirmation
+
+
+def test_a_service_that_is_down_is_shown_as_a_message(browser, spawn):
+    # A portal-api whose audit service and gateway are gone: pages say so instead of going blank.
+    from conftest import free_port
+    dead = f"http://127.0.0.1:{free_port()}"
+    portal = spawn("portal-api", TOLLGATE_PORTAL_COOKIE_SECURE="false", TOLLGATE_DRAIN_PERIOD="0s", TOLLGATE_AUDIT_URL=dead, TOLLGATE_GATEWAY_URL=dead)
+    portal.wait_ready()
+    sign_in(browser, portal, os.environ["TOLLGATE_DEV_API_KEY"])
+    alert = wait(browser, seen.visibility_of_element_located((By.CSS_SELECTOR, "main [role=alert]")))
+    assert "unavailable" in alert.text.lower()
+    browser.find_element(By.LINK_TEXT, "Audit").click()
+    wait(browser, seen.text_to_be_present_in_element((By.CSS_SELECTOR, "#results [role=alert]"), "unavailable"))
+    browser.find_element(By.LINK_TEXT, "Tools").click()
+    wait(browser, seen.text_to_be_present_in_element((By.CSS_SELECTOR, "main [role=alert]"), "unavailable"))
+
+
+def test_oidc_sign_in_from_the_console(browser, spawn, issuer, portal):
+    # Without OIDC configured, the sign-in page offers only the key.
+    browser.get(f"{portal.url}/portal/signin")
+    wait(browser, seen.visibility_of_element_located((By.ID, "api-key")))
+    assert not browser.find_elements(By.ID, "oidc-login")
+    oidc = spawn("portal-api", TOLLGATE_OIDC_ISSUER=issuer.url, TOLLGATE_OIDC_AUDIENCE=AUDIENCE, TOLLGATE_PORTAL_OIDC_CLIENT_ID="tollgate-portal",
+                 TOLLGATE_PORTAL_COOKIE_SECURE="false", TOLLGATE_DRAIN_PERIOD="0s")
+    oidc.wait_ready()
+    browser.get(f"{oidc.url}/portal/tools")
+    wait(browser, seen.element_to_be_clickable((By.ID, "oidc-login"))).click()
+    # The issuer answers at once (the test provider), the callback sets the cookie and returns here.
+    wait(browser, seen.visibility_of_element_located((By.ID, "sign-out")))
+    assert "Alice" in text_of(browser, "#who")
+    wait(browser, seen.visibility_of_element_located((By.ID, "tool-echo")))
+    assert browser.current_url.endswith("/portal/tools")

@@ -46,7 +46,7 @@ public func buildRouter(config: PortalAPIConfig, runtime: ServiceRuntime, client
 
     let router = ServiceApplication.makeRouter(PortalRequestContext.self, settings: config.settings, runtime: runtime)
     router.add(middleware: CORSPolicy(allowedOrigins: config.corsOrigins))
-    ConsoleController().addRoutes(to: router)
+    ConsoleController(oidcLogin: config.login != nil && oidc != nil).addRoutes(to: router)
     KeySignInController(
         authenticator: authenticator, sessions: sessions, sessionTTL: config.sessionTTL, cookieName: config.cookieName,
         cookieSecure: config.cookieSecure, resourceMetadataURL: { "\(baseURL($0))/.well-known/oauth-protected-resource" }, logger: logger

@@ -21,7 +21,8 @@ struct ConsoleController: Sendable {
         "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; connect-src 'self'; "
         + "base-uri 'none'; form-action 'self'; frame-ancestors 'none'"
 
-    init() {
+    /// `oidcLogin`: whether browser login through OIDC is configured (the sign-in page offers it).
+    init(oidcLogin: Bool) {
         let javascript = "text/javascript; charset=utf-8"
         let assets: [String: Asset] = [
             "app.css": Asset(bytes: PackageResources.app_css, contentType: "text/css; charset=utf-8"),
@@ -48,6 +49,7 @@ struct ConsoleController: Sendable {
         self.version = version
         self.page = String(decoding: PackageResources.index_html, as: UTF8.self)
             .replacingOccurrences(of: "{{assets}}", with: "/portal/assets/\(version)")
+            .replacingOccurrences(of: "{{login}}", with: oidcLogin ? "oidc key" : "key")
     }
 
     func addRoutes(to router: Router<PortalRequestContext>) {

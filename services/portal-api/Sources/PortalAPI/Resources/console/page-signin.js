@@ -7,6 +7,12 @@ function safeNext(params) {
   return next.startsWith('/portal/') && !next.startsWith('/portal/signin') ? next : '/portal/';
 }
 
+/** The page says which logins portal-api offers (`<meta name="tollgate-login">`). */
+function oidcConfigured() {
+  const meta = document.querySelector('meta[name="tollgate-login"]');
+  return Boolean(meta && meta.content.split(' ').includes('oidc'));
+}
+
 export async function render(main, { params, navigate, signedIn }) {
   const input = h('input', { type: 'password', id: 'api-key', name: 'api-key', autocomplete: 'off', required: true, spellcheck: 'false' });
   const message = h('p', { class: 'form-error', role: 'alert' });
@@ -31,7 +37,9 @@ export async function render(main, { params, navigate, signedIn }) {
     h('small', { class: 'muted' }, 'The key is exchanged for a session cookie; the browser does not keep it.')),
   message,
   h('div', { class: 'actions' }, button),
-  h('p', { class: 'muted' }, 'Or ', h('a', { href: `/portal/auth/login?return_to=${encodeURIComponent(safeNext(params))}` }, 'sign in with your identity provider (OIDC)'), '.'));
+  oidcConfigured()
+    ? h('p', { class: 'muted' }, 'Or ', h('a', { id: 'oidc-login', href: `/portal/auth/login?return_to=${encodeURIComponent(safeNext(params))}` }, 'sign in with your identity provider (OIDC)'), '.')
+    : null);
   clear(main, form);
   input.focus();
 }
