@@ -51,7 +51,7 @@ def browser():
     assert not problems, problems
 
 
-def wait(driver, condition, timeout=10):
+def wait(driver, condition, timeout=20):
     return WebDriverWait(driver, timeout).until(condition)
 
 
@@ -213,6 +213,8 @@ def test_try_it_runs_echo(browser, portal, root):
     sign_in(browser, portal, os.environ["TOLLGATE_DEV_API_KEY"])
     browser.find_element(By.LINK_TEXT, "Tools").click()
     echo = wait(browser, seen.visibility_of_element_located((By.ID, "tool-echo")))
+    # Grouped by origin: the fixture tools are the gateway's own.
+    assert "built-in: identity" in [h2.text for h2 in browser.find_elements(By.CSS_SELECTOR, "main section h2")]
     echo.find_element(By.TAG_NAME, "summary").click()
     message = echo.find_element(By.ID, "arg-echo-message")
     assert echo.find_element(By.CSS_SELECTOR, "label[for='arg-echo-message']").text.startswith("message")

@@ -4,7 +4,12 @@ import { api } from './api.js';
 import { h, clear, json, badge, field, empty, section } from './ui.js';
 
 export async function render(main, { me }) {
-  const { tools } = await api('portal/tools');
+  const [{ tools }, upstreams] = await Promise.all([
+    api('portal/tools'),
+    // An upstream's tools carry its name as their group; the list needs the admin scope.
+    me.scopes.includes('admin') ? api('portal/upstreams').then((u) => u.upstreams.map((x) => x.name), () => []) : Promise.resolve([]),
+  ]);
+  const origin = (group) => (upstreams.includes(group) ? `upstream: ${group}` : me.scopes.includes('admin') ? `built-in: ${group}` : group);
   const groups = new Map();
   for (const tool of tools) {
     const group = tool.group || 'ungrouped';
@@ -14,7 +19,7 @@ export async function render(main, { me }) {
   const admin = me.scopes.includes('admin');
   clear(main, h('h1', {}, 'Tools'),
     admin ? null : h('p', { class: 'muted' }, 'Try-it needs the admin scope; the forms show each tool\'s input.'),
-    tools.length ? [...groups.keys()].sort().map((group) => section(group, groups.get(group).map((tool) => toolCard(tool, admin))))
+    tools.length ? [...groups.keys()].sort().map((group) => section(origin(group), groups.get(group).map((tool) => toolCard(tool, admin))))
       : empty('No tools are available to you.'));
 }
 
