@@ -1,4 +1,4 @@
-import Foundation
+public import Foundation
 public import HTTPTypes
 public import KeysClient
 public import Logging
@@ -35,11 +35,21 @@ public struct Authenticator: Sendable {
             guard let oidc else { throw .invalid("bearer tokens (OIDC) are not accepted: no issuer is configured") }
             return try await oidc.verify(presented)
         }
+        return try await apiKey(presented).identity
+    }
+
+    /// An API key's caller and, for a database key with an expiry, when the key expires (the
+    /// console's key sign-in ends its session no later than that). JWTs are not keys here.
+    public func apiKey(_ presented: String) async throws(AuthenticationFailure) -> (identity: CallerIdentity, expiresAt: Date?) {
+        if presented.utf8.count > APIKeyFormat.maximumPresentedLength * 16 {
+            throw .invalid("credential too long")
+        }
         if let key = staticKey(matching: presented) {
-            return CallerIdentity(
+            let identity = CallerIdentity(
                 subject: "apikey:\(key.name)", email: nil, name: key.name, authType: .apikey, apiKeyName: key.name,
                 scopes: key.scopes, allowedTools: [], claims: .object([])
             )
+            return (identity, nil)
         }
         let response: KeyValidationResponse
         do {
@@ -58,10 +68,11 @@ public struct Authenticator: Sendable {
         }
         // The subject comes from the key id, never from the name: names are chosen by whoever
         // mints a key, and a key named like a static key must not become that key's caller.
-        return CallerIdentity(
+        let caller = CallerIdentity(
             subject: "apikey:\(identity.id)", email: nil, name: identity.name, authType: .apikey, apiKeyName: identity.name,
             scopes: identity.scopes, allowedTools: identity.allowedTools, claims: .object([])
         )
+        return (caller, identity.expiresAt)
     }
 
     /// The presented credential: `X-API-Key`, else the `Bearer` token.

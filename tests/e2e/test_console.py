@@ -334,3 +334,16 @@ def test_oidc_sign_in_from_the_console(browser, spawn, issuer, portal):
     assert "Alice" in text_of(browser, "#who")
     wait(browser, seen.visibility_of_element_located((By.ID, "tool-echo")))
     assert browser.current_url.endswith("/portal/tools")
+
+
+def test_a_key_session_ends_with_its_key(portal, service_urls):
+    expires = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(time.time() + 4))
+    _, plaintext = mint(service_urls, expires_at=expires)
+    signed_in = httpx.post(f"{portal.url}/portal/auth/key", json={"key": plaintext}, headers={"X-Requested-With": "t"}, timeout=10)
+    assert signed_in.status_code == 200, signed_in.text
+    max_age = int(signed_in.headers["set-cookie"].split("Max-Age=")[1].split(";")[0])
+    assert 0 < max_age <= 4  # not the 8 h of a session
+    cookie = {"tollgate_session": signed_in.cookies["tollgate_session"]}
+    assert httpx.get(f"{portal.url}/api/v1/portal/me", cookies=cookie, timeout=10).status_code == 200
+    time.sleep(5)
+    assert httpx.get(f"{portal.url}/api/v1/portal/me", cookies=cookie, timeout=10).status_code == 401

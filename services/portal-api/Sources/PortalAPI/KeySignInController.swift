@@ -1,4 +1,4 @@
-import HTTPTypes
+import Foundation
 import Hummingbird
 import Logging
 import TollgateCore
@@ -7,7 +7,7 @@ import TollgateAuth
 /// `POST /portal/auth/key`: the console's sign-in with an API key. The key is checked like any
 /// other credential and traded for the same server-side session cookie as OIDC login, so the
 /// browser never keeps the key (not in storage, not in a cookie). The session remembers the
-/// key's name, and revoking the key ends it.
+/// key's name, and revoking the key ends it; it never outlives the key's expiry.
 struct KeySignInController: Sendable {
     let authenticator: Authenticator
     let sessions: BrowserSessionStore
@@ -33,8 +33,12 @@ struct KeySignInController: Sendable {
         guard !key.isEmpty else { throw PortalError.badRequest("key must be a non-empty string") }
         guard key.utf8.allSatisfy({ $0 > 0x20 && $0 < 0x7F }) else { throw PortalError.unauthenticated("the API key was refused", resourceMetadata: resourceMetadataURL(request)) }
         let identity: CallerIdentity
+        var ttl = sessionTTL
         do {
-            identity = try await authenticator.authenticate([HTTPField.Name("X-API-Key")!: key])
+            let (caller, expiresAt) = try await authenticator.apiKey(key)
+            identity = caller
+            // A session never outlives its key.
+            if let expiresAt { ttl = min(ttl, .seconds(max(1, Int(expiresAt.timeIntervalSinceNow)))) }
         } catch .unavailable {
             throw PortalError.unavailable(AuthenticationFailure.unavailable.message)
         } catch {
@@ -42,7 +46,7 @@ struct KeySignInController: Sendable {
         }
         let token: String
         do {
-            token = try await sessions.create(for: identity, ttl: sessionTTL)
+            token = try await sessions.create(for: identity, ttl: ttl)
         } catch {
             logger.warning("could not store a session", metadata: ["error": "\(String(reflecting: error))"])
             throw PortalError.unavailable("sign-in is temporarily unavailable")
@@ -51,7 +55,7 @@ struct KeySignInController: Sendable {
             status: .ok, headers: [.contentType: "application/json", .cacheControl: "no-store"],
             body: .init(byteBuffer: ByteBuffer(string: PortalInfoController.identityJSON(identity).jsonString))
         )
-        response.setCookie(LoginController.sessionCookie(name: cookieName, value: token, maxAge: Int(sessionTTL.components.seconds), secure: cookieSecure))
+        response.setCookie(LoginController.sessionCookie(name: cookieName, value: token, maxAge: Int(ttl.components.seconds), secure: cookieSecure))
         return response
     }
 }
