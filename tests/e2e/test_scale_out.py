@@ -145,7 +145,11 @@ class Load:
             if "mcp-session-id" in request.headers:
                 observed.add(request.headers["mcp-session-id"])
 
-        async with connect(mode, key=self.key, url=f"{self.url}/mcp", hooks={"request": [remember]}) as client:
+        # A connection per request: each edge reload (a replica joins or leaves) retires nginx's
+        # old workers, which close their idle keep-alive connections, and a request sent on one
+        # just then dies in the client (ReadError) before any replica sees it. That race is
+        # between the client and nginx; this test is about the replicas.
+        async with connect(mode, key=self.key, url=f"{self.url}/mcp", headers={"Connection": "close"}, hooks={"request": [remember]}) as client:
             while not self.stop.is_set():
                 try:
                     result = await client.call_tool("slow", {"milliseconds": 150})
