@@ -1,4 +1,5 @@
 import Foundation
+import NIOCore
 import SharedProto
 import Testing
 
@@ -31,5 +32,28 @@ import Testing
         #expect(storable.payload?.requestParams == #"{"m":"\ufffd"}"#)
         #expect(storable.payload?.responseError == #"{"message":"\ufffd"}"#)
         #expect(storable.id == event.id && storable.timestamp == event.timestamp)
+    }
+
+    @Test func chainHexIsLowerCaseAndRoundTrips() {
+        let bytes = (0...255).map { UInt8($0) }
+        let hex = ChainLink.hex(bytes)
+        #expect(hex.hasPrefix("000102030405060708090a0b") && hex.hasSuffix("fdfeff") && hex.count == 512)
+        #expect(ChainLink.bytes(hex: hex) == bytes)
+        #expect(ChainLink.hex([]) == "")
+    }
+
+    @Test func copyTextEscapesEverySeparator() throws {
+        var rows = CopyTextWriter(capacity: 64)
+        rows.text("a\tb\nc\rd\\e")
+        rows.null()
+        rows.text(nil)
+        rows.integer(-42)
+        rows.bool(true)
+        try rows.timestamp(Date(timeIntervalSince1970: 946_684_800 - 0.0000015))
+        rows.endRow()
+        let expected = #"a\tb\nc\rd\\e"# + "\t" + #"\N"# + "\t" + #"\N"# + "\t-42\tt\t1999-12-31 23:59:59.999999+00\n"
+        #expect(String(buffer: rows.buffer) == expected)
+        #expect(throws: CopyTextError.self) { try rows.timestamp(Date(timeIntervalSince1970: 1e13)) }
+        #expect(throws: CopyTextError.self) { try rows.timestamp(Date(timeIntervalSince1970: .infinity)) }
     }
 }

@@ -24,6 +24,22 @@ import TollgateCore
         #expect(WireCoding.parseDate("yesterday") == nil)
     }
 
+    @Test func formatsDatesAsUTCWithMillisecondsCut() {
+        #expect(WireCoding.formatDate(Date(timeIntervalSince1970: 0)) == "1970-01-01T00:00:00.000Z")
+        #expect(WireCoding.formatDate(Date(timeIntervalSince1970: 1_790_000_000.1239)) == "2026-09-21T14:13:20.123Z")
+        // The last millisecond of a day stays in that day.
+        #expect(WireCoding.formatDate(Date(timeIntervalSince1970: 86_399.9999)) == "1970-01-01T23:59:59.999Z")
+        #expect(WireCoding.formatDate(Date(timeIntervalSince1970: -0.5)) == "1969-12-31T23:59:59.500Z")
+        #expect(WireCoding.formatDate(Date(timeIntervalSince1970: 253_402_300_799)) == "9999-12-31T23:59:59.000Z")
+        for seconds in stride(from: -1e10, through: 2e11, by: 3.7e9) {
+            let date = Date(timeIntervalSince1970: seconds.rounded(.down) + 0.25)
+            #expect(WireCoding.parseDate(WireCoding.formatDate(date)) == date)
+        }
+        // Out of the 4-digit years: Foundation's own style, never a trap.
+        #expect(!WireCoding.formatDate(Date(timeIntervalSince1970: 1e15)).isEmpty)
+        #expect(!WireCoding.formatDate(Date(timeIntervalSince1970: -1e15)).isEmpty)
+    }
+
     @Test func constantTimeComparison() {
         #expect(ConstantTime.equals(Array("secret-token".utf8), Array("secret-token".utf8)))
         #expect(!ConstantTime.equals(Array("secret-token".utf8), Array("secret-tokeN".utf8)))

@@ -33,6 +33,8 @@ ALTER ROLE tollgate_portal WITH LOGIN NOSUPERUSER NOCREATEDB NOCREATEROLE NOINHE
 
 REVOKE ALL ON DATABASE :"dbname" FROM PUBLIC;
 GRANT CONNECT ON DATABASE :"dbname" TO tollgate_gateway, tollgate_audit, tollgate_keys, tollgate_portal;
+-- The audit consumer copies each batch into session-local staging tables (AuditStaging).
+GRANT TEMPORARY ON DATABASE :"dbname" TO tollgate_audit;
 
 \connect :"dbname"
 

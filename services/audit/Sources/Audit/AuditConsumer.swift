@@ -174,7 +174,6 @@ final class AuditConsumer: Service, Sendable {
     private func decode(_ entries: [Entry]) -> DecodedBatch {
         var batch = DecodedBatch()
         guard !entries.isEmpty else { return batch }
-        let decoder = WireCoding.decoder()
         for entry in entries {
             guard let fields = entry.fields else {
                 // Deleted from the stream while pending: nothing to store.
@@ -186,7 +185,7 @@ final class AuditConsumer: Service, Sendable {
                 continue
             }
             do {
-                batch.decoded.append((entry, try decoder.decode(AuditEvent.self, from: Data(raw))))
+                batch.decoded.append((entry, try AuditEventWire.decode(raw)))
                 batch.ids.append(entry.id)
             } catch {
                 batch.poison.append((entry, "undecodable audit event: \(error)"))

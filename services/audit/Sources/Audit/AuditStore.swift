@@ -4,8 +4,9 @@ import NIOCore
 import PostgresNIO
 import SharedProto
 
-/// Writes audit events. A batch is one transaction with one multi-row INSERT per table;
-/// `ON CONFLICT DO NOTHING` on the event key makes a redelivered batch harmless. Events are
+/// Writes audit events. A batch is one transaction: the events and payloads are copied into
+/// session-local staging tables (`AuditStaging`), then moved with one `INSERT ... SELECT` per
+/// table; `ON CONFLICT DO NOTHING` on the event key makes a redelivered batch harmless. Events are
 /// written as `storable` (no U+0000, which Postgres refuses).
 ///
 /// The same transaction adds the new events to the per-minute rollups (`AuditRollups`).
@@ -47,11 +48,11 @@ struct AuditStore: Sendable {
             var head: Head?
             if let chain { head = try await lockHead(chain.chainID, on: connection) }
             var inserted = 0
-            // Bounded so a batch stays far below Postgres' 65535 bind parameters.
+            // Bounded so the staging tables and the uuid array stay small.
             for chunk in stride(from: 0, to: events.count, by: 1000).map({ Array(events[$0..<min($0 + 1000, events.count)]) }) {
+                try await AuditStaging.stage(chunk, on: connection, logger: logger)
                 var eventHashes: [UUID: [UInt8]] = [:]
-                let rows = try await connection.query(Self.eventsInsert(chunk), logger: logger)
-                for try await (id, hash) in rows.decode((UUID, Data).self) {
+                for try await (id, hash) in try await connection.query(AuditStaging.eventsInsert, logger: logger).decode((UUID, Data).self) {
                     inserted += 1
                     eventHashes[id] = Array(hash)
                 }
@@ -59,9 +60,9 @@ struct AuditStore: Sendable {
                     try await connection.query(upsert, logger: logger)
                 }
                 var payloadHashes: [UUID: [UInt8]] = [:]
-                let payloads = chunk.filter { $0.payload != nil && eventHashes[$0.id] != nil }
-                if !payloads.isEmpty {
-                    for try await (id, hash) in try await connection.query(Self.payloadsInsert(payloads), logger: logger).decode((UUID, Data).self) {
+                let newIDs = Array(eventHashes.keys)
+                if !newIDs.isEmpty, chunk.contains(where: { $0.payload != nil }) {
+                    for try await (id, hash) in try await connection.query(AuditStaging.payloadsInsert(newIDs), logger: logger).decode((UUID, Data).self) {
                         payloadHashes[id] = Array(hash)
                     }
                 }
@@ -76,7 +77,7 @@ struct AuditStore: Sendable {
                         links.append((current.seq, event, current.link))
                     }
                     if !links.isEmpty {
-                        try await connection.query(Self.linksInsert(chain: chain.chainID, links), logger: logger)
+                        try await AuditStaging.copyLinks(chain: chain.chainID, links, on: connection, logger: logger)
                     }
                     head = current
                 }
@@ -160,107 +161,11 @@ struct AuditStore: Sendable {
             """
     }
 
-    static func linksInsert(chain: String, _ links: [(seq: Int64, event: AuditEvent, link: [UInt8])]) -> PostgresQuery {
-        var bindings = PostgresBindings(capacity: links.count * 5)
-        var values: [String] = []
-        values.reserveCapacity(links.count)
-        for entry in links {
-            let base = bindings.count
-            bindings.append(chain)
-            bindings.append(entry.seq)
-            bindings.append(entry.event.id)
-            bindings.append(entry.event.timestamp)
-            bindings.append(ByteBuffer(bytes: entry.link))
-            values.append("($\(base + 1),$\(base + 2),$\(base + 3),$\(base + 4),$\(base + 5))")
-        }
-        return PostgresQuery(
-            unsafeSQL: "INSERT INTO audit_chain_links (chain_id, seq, event_id, ts, link) VALUES \(values.joined(separator: ","))", binds: bindings
-        )
-    }
-
-    static func eventsInsert(_ events: [AuditEvent]) -> PostgresQuery {
-        var bindings = PostgresBindings(capacity: events.count * 23)
-        var values: [String] = []
-        values.reserveCapacity(events.count)
-        for event in events {
-            let base = bindings.count
-            bindings.append(event.id)
-            bindings.append(event.timestamp)
-            bindings.append(event.durationMs)
-            bindings.append(event.requestID)
-            bindings.append(event.sessionID)
-            bindings.append(event.userSubject)
-            bindings.append(event.userEmail)
-            bindings.append(event.authType)
-            bindings.append(event.apiKeyName)
-            bindings.append(event.toolName)
-            bindings.append(event.toolGroup)
-            bindings.append(event.parameters)
-            bindings.append(event.success)
-            bindings.append(event.errorMessage)
-            bindings.append(event.errorCategory)
-            bindings.append(event.requestChars)
-            bindings.append(event.responseChars)
-            bindings.append(event.contentBlocks)
-            bindings.append(event.transport)
-            bindings.append(event.source)
-            bindings.append(event.remoteAddr)
-            bindings.append(event.userAgent)
-            bindings.append(event.traceID)
-            let placeholders = (1...23).map { index in index == 12 ? "$\(base + index)::jsonb" : "$\(base + index)" }
-            values.append("(" + placeholders.joined(separator: ",") + ")")
-        }
-        let sql = """
-            INSERT INTO audit_events (id, ts, duration_ms, request_id, session_id, user_subject, user_email, auth_type, api_key_name,
-                tool_name, tool_group, parameters, success, error_message, error_category, request_chars, response_chars, content_blocks,
-                transport, source, remote_addr, user_agent, trace_id)
-            VALUES \(values.joined(separator: ","))
-            ON CONFLICT (id, ts) DO NOTHING
-            RETURNING id, sha256(convert_to(audit_event_canonical(audit_events), 'UTF8'))
-            """
-        return PostgresQuery(unsafeSQL: sql, binds: bindings)
-    }
-
-    static func payloadsInsert(_ events: [AuditEvent]) -> PostgresQuery {
-        var bindings = PostgresBindings(capacity: events.count * 15)
-        var values: [String] = []
-        let jsonColumns: Set<Int> = [4, 7, 9, 10, 13]
-        for event in events {
-            guard let payload = event.payload else { continue }
-            let base = bindings.count
-            bindings.append(event.id)
-            bindings.append(event.timestamp)
-            bindings.append(payload.jsonrpcMethod)
-            bindings.append(payload.requestParams)
-            bindings.append(payload.requestSizeBytes)
-            bindings.append(payload.requestTruncated)
-            bindings.append(payload.requestHeaders)
-            bindings.append(payload.requestRemoteAddr)
-            bindings.append(payload.responseResult)
-            bindings.append(payload.responseError)
-            bindings.append(payload.responseSizeBytes)
-            bindings.append(payload.responseTruncated)
-            bindings.append(payload.notifications)
-            bindings.append(payload.notificationsTruncated)
-            bindings.append(payload.replayedFrom)
-            let placeholders = (1...15).map { index in jsonColumns.contains(index) ? "$\(base + index)::jsonb" : "$\(base + index)" }
-            values.append("(" + placeholders.joined(separator: ",") + ")")
-        }
-        let sql = """
-            INSERT INTO audit_payloads (event_id, ts, jsonrpc_method, request_params, request_size_bytes, request_truncated, request_headers,
-                request_remote_addr, response_result, response_error, response_size_bytes, response_truncated, notifications,
-                notifications_truncated, replayed_from)
-            VALUES \(values.joined(separator: ","))
-            ON CONFLICT (event_id, ts) DO NOTHING
-            RETURNING event_id, sha256(convert_to(audit_payload_canonical(audit_payloads), 'UTF8'))
-            """
-        return PostgresQuery(unsafeSQL: sql, binds: bindings)
-    }
-
     /// Why Postgres refused the data of a batch (SQLSTATE class 22, data exception, e.g. JSON
     /// it cannot read), or `nil` for other failures (connection, server), which are retried.
     static func refusedData(_ error: any Error) -> String? {
         let cause = (error as? PostgresTransactionError)?.closureError ?? error
+        if let refusal = cause as? CopyTextError { return refusal.message }
         guard let error = cause as? PSQLError, let state = error.serverInfo?[.sqlState], state.hasPrefix("22") else { return nil }
         return "\(state) \(error.serverInfo?[.message] ?? "")"
     }

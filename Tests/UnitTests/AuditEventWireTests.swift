@@ -1,0 +1,76 @@
+import Foundation
+import SharedProto
+import Testing
+
+@testable import Audit
+
+/// The audit consumer's own reader of the stream's JSON gives what Codable gives, and refuses
+/// what Codable refuses.
+@Suite struct AuditEventWireTests {
+    static let full = AuditEvent(
+        id: UUID(), timestamp: Date(timeIntervalSince1970: 1_790_000_000.125), durationMs: 12, requestID: "r-1", sessionID: "s\n1",
+        userSubject: "apikey:k", userEmail: "a@b.c", authType: "apikey", apiKeyName: "k", toolName: "echo", toolGroup: "identity",
+        parameters: #"{"message":"hi \"there\"\n","n":1.0}"#, success: false, errorMessage: "bad\tthing", errorCategory: "tool",
+        requestChars: 40, responseChars: 2, contentBlocks: 1, transport: "http", source: "mcp", remoteAddr: "127.0.0.1",
+        userAgent: "ua/1 \u{1F600}", traceID: "0af7651916cd43dd8448eb211c80319c",
+        payload: AuditPayload(
+            requestParams: #"{"a":1}"#, requestSizeBytes: 7, requestTruncated: true, requestHeaders: #"{"x":["y"]}"#, requestRemoteAddr: "::1",
+            responseResult: nil, responseError: #"{"code":-32602,"message":"m"}"#, responseSizeBytes: 30, responseTruncated: false,
+            notifications: "[]", notificationsTruncated: true, replayedFrom: UUID()
+        )
+    )
+
+    @Test func decodesWhatTheGatewayWrites() throws {
+        for event in [Self.full, AuditEvent(timestamp: Date(timeIntervalSince1970: 1_790_000_000), durationMs: 0, toolName: "auth", success: false)] {
+            let bytes = Array(try WireCoding.encoder().encode(event))
+            let decoded = try AuditEventWire.decode(bytes)
+            #expect(decoded == (try WireCoding.decoder().decode(AuditEvent.self, from: Data(bytes))))
+            #expect(decoded.id == event.id && decoded.toolName == event.toolName && decoded.payload == event.payload)
+        }
+    }
+
+    @Test func nullsAndUnknownKeysAreAcceptedAsCodableDoes() throws {
+        let text = #"{"id":"6B0B6B64-0D8A-4C53-9A43-2C8E2F0A4F11","timestamp":"2026-11-30T10:00:00+01:00","duration_ms":5.0,"tool_name":"t","#
+            + #""success":true,"transport":"http","source":"mcp","user_email":null,"payload":null,"future_field":{"x":[1]}}"#
+        let decoded = try AuditEventWire.decode(Array(text.utf8))
+        #expect(decoded == (try WireCoding.decoder().decode(AuditEvent.self, from: Data(text.utf8))))
+        #expect(decoded.durationMs == 5 && decoded.userEmail == nil && decoded.payload == nil)
+        #expect(decoded.timestamp == Date(timeIntervalSince1970: 1_796_029_200))
+    }
+
+    @Test func refusesWhatCodableRefuses() {
+        let base: [String: String] = [
+            "id": #""6B0B6B64-0D8A-4C53-9A43-2C8E2F0A4F11""#, "timestamp": #""2026-11-30T10:00:00Z""#, "duration_ms": "5", "tool_name": #""t""#,
+            "success": "true", "transport": #""http""#, "source": #""mcp""#,
+        ]
+        func text(_ fields: [String: String]) -> [UInt8] {
+            Array(("{" + fields.sorted { $0.key < $1.key }.map { "\"\($0.key)\":\($0.value)" }.joined(separator: ",") + "}").utf8)
+        }
+        #expect((try? AuditEventWire.decode(text(base))) != nil)
+        var cases: [[String: String]] = []
+        for key in base.keys {
+            var missing = base
+            missing[key] = nil
+            cases.append(missing)
+            var null = base
+            null[key] = "null"
+            cases.append(null)
+        }
+        for (key, value) in [
+            ("id", #""not-a-uuid""#), ("timestamp", #""yesterday""#), ("duration_ms", "1.5"), ("duration_ms", #""5""#), ("success", "1"),
+            ("tool_name", "7"), ("request_chars", "1e400"), ("user_email", "false"), ("payload", "[]"), ("payload", #"{"request_truncated":true}"#),
+        ] {
+            var wrong = base
+            wrong[key] = value
+            cases.append(wrong)
+        }
+        for fields in cases {
+            let bytes = text(fields)
+            #expect(throws: AuditEventWire.DecodeError.self, "\(String(decoding: bytes, as: UTF8.self))") { try AuditEventWire.decode(bytes) }
+            #expect((try? WireCoding.decoder().decode(AuditEvent.self, from: Data(bytes))) == nil)
+        }
+        for hostile in ["", "[", #"{"id":"#, String(repeating: "[", count: 10_000), "\u{FF}"] {
+            #expect(throws: AuditEventWire.DecodeError.self) { try AuditEventWire.decode(Array(hostile.utf8)) }
+        }
+    }
+}

@@ -1,0 +1,126 @@
+import Foundation
+import NIOCore
+
+/// Rows in the text format of Postgres' `COPY ... FROM STDIN` (tab-separated, one row per line,
+/// `\N` for NULL). PostgresNIO's `copyFrom` sends bytes; producing them is the caller's job, so
+/// this is written by hand: escaping is what keeps a value from being read as another column or
+/// row, and every text value goes through `text(_:)`.
+struct CopyTextWriter {
+    private(set) var buffer: ByteBuffer
+    private var columnInRow = 0
+
+    init(capacity: Int) {
+        buffer = ByteBufferAllocator().buffer(capacity: capacity)
+    }
+
+    /// Ends the current row.
+    mutating func endRow() {
+        buffer.writeInteger(UInt8(ascii: "\n"))
+        columnInRow = 0
+    }
+
+    private mutating func separate() {
+        if columnInRow > 0 { buffer.writeInteger(UInt8(ascii: "\t")) }
+        columnInRow += 1
+    }
+
+    mutating func null() {
+        separate()
+        buffer.writeStaticString("\\N")
+    }
+
+    /// A text value: backslash, tab, newline and carriage return are escaped, so no value can
+    /// end its column or its row early. (U+0000 never arrives: `storable` replaced it.)
+    mutating func text(_ value: String?) {
+        guard var value else { return null() }
+        separate()
+        value.withUTF8 { bytes in
+            var start = 0
+            for index in 0..<bytes.count {
+                let escape: StaticString
+                switch bytes[index] {
+                case UInt8(ascii: "\\"): escape = "\\\\"
+                case UInt8(ascii: "\t"): escape = "\\t"
+                case UInt8(ascii: "\n"): escape = "\\n"
+                case UInt8(ascii: "\r"): escape = "\\r"
+                default: continue
+                }
+                buffer.writeBytes(UnsafeRawBufferPointer(rebasing: UnsafeRawBufferPointer(bytes)[start..<index]))
+                buffer.writeStaticString(escape)
+                start = index + 1
+            }
+            buffer.writeBytes(UnsafeRawBufferPointer(rebasing: UnsafeRawBufferPointer(bytes)[start..<bytes.count]))
+        }
+    }
+
+    mutating func integer(_ value: (some BinaryInteger)?) {
+        guard let value else { return null() }
+        separate()
+        buffer.writeString(String(value))
+    }
+
+    mutating func bool(_ value: Bool) {
+        separate()
+        buffer.writeInteger(value ? UInt8(ascii: "t") : UInt8(ascii: "f"))
+    }
+
+    mutating func uuid(_ value: UUID?) {
+        guard let value else { return null() }
+        separate()
+        buffer.writeString(value.uuidString)
+    }
+
+    /// A `timestamptz` as UTC with microseconds. The microseconds are cut exactly as
+    /// PostgresNIO cuts a bound `Date`, so a row stored through COPY and the same event bound
+    /// as a parameter (`ON CONFLICT (id, ts)`, the chain's links) get the same `ts`.
+    ///
+    /// Throws for a year outside 1...9999: such a time is no event's, and Postgres would read
+    /// the text differently (years past 9999, BC).
+    mutating func timestamp(_ date: Date) throws(CopyTextError) {
+        let exact = date.timeIntervalSince(Self.postgresEpoch) * 1_000_000
+        // About ±8,000 years around 2000; checked before the conversion, which traps past Int64.
+        guard exact.isFinite, abs(exact) < 2.5e17 else { throw CopyTextError(message: "timestamp out of range: \(date)") }
+        let micros = Int64(exact)
+        var seconds = micros / 1_000_000
+        var fraction = micros % 1_000_000
+        if fraction < 0 {
+            fraction += 1_000_000
+            seconds -= 1
+        }
+        var time = time_t(seconds + 946_684_800)
+        var parts = tm()
+        gmtime_r(&time, &parts)
+        guard (1...9999).contains(Int(parts.tm_year) + 1900) else { throw CopyTextError(message: "timestamp out of range: \(date)") }
+        separate()
+        digits(Int(parts.tm_year) + 1900, 4, then: "-")
+        digits(Int(parts.tm_mon) + 1, 2, then: "-")
+        digits(Int(parts.tm_mday), 2, then: " ")
+        digits(Int(parts.tm_hour), 2, then: ":")
+        digits(Int(parts.tm_min), 2, then: ":")
+        digits(Int(parts.tm_sec), 2, then: ".")
+        digits(Int(fraction), 6, then: "+")
+        buffer.writeStaticString("00")
+    }
+
+    /// `value` zero-padded to `width` digits, then `separator`.
+    private mutating func digits(_ value: Int, _ width: Int, then separator: Unicode.Scalar) {
+        var divisor = 1
+        for _ in 1..<width { divisor *= 10 }
+        var rest = value
+        while divisor > 0 {
+            buffer.writeInteger(UInt8(ascii: "0") + UInt8(rest / divisor % 10))
+            rest %= divisor
+            divisor /= 10
+        }
+        buffer.writeInteger(UInt8(ascii: separator))
+    }
+
+    /// 2000-01-01T00:00:00Z, where Postgres counts its timestamps from.
+    static let postgresEpoch = Date(timeIntervalSince1970: 946_684_800)
+}
+
+/// A value the COPY text format (as written here) cannot carry.
+struct CopyTextError: Error, CustomStringConvertible {
+    var message: String
+    var description: String { message }
+}
