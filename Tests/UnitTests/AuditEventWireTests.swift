@@ -74,3 +74,19 @@ import Testing
         }
     }
 }
+
+extension AuditEventWireTests {
+    @Test func announcementsDecodeAsTheEventsWithoutPayloads() throws {
+        let events = [Self.full, AuditEvent(timestamp: Date(timeIntervalSince1970: 1_790_000_000), durationMs: 0, toolName: "a\"\\\u{1}\u{2028}", success: true)]
+        let text = AuditEventWire.summaries(events)
+        let decoded = try WireCoding.decoder().decode([AuditEvent].self, from: Data(text.utf8))
+        let expected = events.map { event -> AuditEvent in
+            var summary = event
+            summary.payload = nil
+            return summary
+        }
+        #expect(decoded == expected)
+        #expect(!text.contains("payload") && !text.contains("user_email\":null"))
+        #expect(AuditEventWire.summaries([]) == "[]")
+    }
+}

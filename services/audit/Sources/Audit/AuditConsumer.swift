@@ -333,12 +333,7 @@ final class AuditConsumer: Service, Sendable {
     /// the events are stored whatever happens here.
     private func announce(_ events: [AuditEvent]) async {
         guard !events.isEmpty else { return }
-        let summaries = events.map { event -> AuditEvent in
-            var summary = event
-            summary.payload = nil
-            return summary
-        }
-        guard let data = try? WireCoding.encoder().encode(summaries) else { return }
-        _ = try? await redis.send("PUBLISH", RedisArgument(RedisNames.auditCommittedChannel), RedisArgument(Array(data)))
+        let data = Array(AuditEventWire.summaries(events).utf8)
+        _ = try? await redis.send("PUBLISH", RedisArgument(RedisNames.auditCommittedChannel), RedisArgument(data))
     }
 }

@@ -21,10 +21,10 @@ enum AuditEventWire {
         } catch {
             throw DecodeError(message: "invalid JSON: \(error)")
         }
-        var event = try Fields(value, "event")
+        let event = try Fields(value, "event")
         let payload: AuditPayload?
         if let raw = event.member("payload"), raw != .null {
-            var fields = try Fields(raw, "payload")
+            let fields = try Fields(raw, "payload")
             payload = AuditPayload(
                 jsonrpcMethod: try fields.string("jsonrpc_method"), requestParams: try fields.string("request_params"),
                 requestSizeBytes: try fields.int("request_size_bytes"), requestTruncated: try fields.required("request_truncated", fields.bool),
@@ -49,6 +49,73 @@ enum AuditEventWire {
             remoteAddr: try event.string("remote_addr"), userAgent: try event.string("user_agent"), traceID: try event.string("trace_id"),
             payload: payload
         )
+    }
+
+    /// The live-tail announcement of `events`: a JSON array of the events without their
+    /// payloads, as `WireCoding`'s encoder would write them (absent optionals left out).
+    static func summaries(_ events: [AuditEvent]) -> String {
+        var output = "["
+        output.reserveCapacity(events.count * 400)
+        for (index, event) in events.enumerated() {
+            if index > 0 { output += "," }
+            var object = ObjectWriter()
+            object.string("id", event.id.uuidString)
+            object.string("timestamp", WireCoding.formatDate(event.timestamp))
+            object.number("duration_ms", event.durationMs)
+            object.string("request_id", event.requestID)
+            object.string("session_id", event.sessionID)
+            object.string("user_subject", event.userSubject)
+            object.string("user_email", event.userEmail)
+            object.string("auth_type", event.authType)
+            object.string("api_key_name", event.apiKeyName)
+            object.string("tool_name", event.toolName)
+            object.string("tool_group", event.toolGroup)
+            object.string("parameters", event.parameters)
+            object.member("success", event.success ? "true" : "false")
+            object.string("error_message", event.errorMessage)
+            object.string("error_category", event.errorCategory)
+            object.number("request_chars", event.requestChars)
+            object.number("response_chars", event.responseChars)
+            object.number("content_blocks", event.contentBlocks)
+            object.string("transport", event.transport)
+            object.string("source", event.source)
+            object.string("remote_addr", event.remoteAddr)
+            object.string("user_agent", event.userAgent)
+            object.string("trace_id", event.traceID)
+            output += object.finish()
+        }
+        output += "]"
+        return output
+    }
+
+    /// Writes one JSON object's members; keys are ours, values escaped by MCPCore's writer.
+    private struct ObjectWriter {
+        private var output = "{"
+        private var first = true
+
+        mutating func member(_ key: String, _ literal: String) {
+            output += first ? "\"" : ",\""
+            first = false
+            output += key
+            output += "\":"
+            output += literal
+        }
+
+        mutating func string(_ key: String, _ value: String?) {
+            guard let value else { return }
+            member(key, "")
+            JSONValue.writeString(value, to: &output)
+        }
+
+        mutating func number(_ key: String, _ value: (some BinaryInteger)?) {
+            guard let value else { return }
+            member(key, String(value))
+        }
+
+        consuming func finish() -> String {
+            output += "}"
+            return output
+        }
     }
 
     /// The members of one JSON object, each read as a typed optional (missing or `null`: nil).
