@@ -99,10 +99,15 @@ struct ChainVerifier: Sendable {
         // Right after a bulk load the statistics of a fresh partition still say "a few rows",
         // and the planner then joins every link to the events by a nested loop over a
         // sequential scan (50,000 links took minutes). Verification reads whole windows:
-        // hash or merge joins only, set for this transaction alone.
+        // hash joins only, set for this transaction alone. The range on the events' and
+        // payloads' own `ts` (implied by the links') lets Postgres read only the window's partitions.
         return try await retryingDeadlocks {
             try await client.withTransaction(logger: logger) { connection in
                 try await connection.query("SET LOCAL enable_nestloop = off", logger: logger)
+                // A merge join keyed on `ts` alone rescans every link of an equal time for each
+                // event of that time: quadratic when many events share a millisecond (a window
+                // of 333,334 such events ran for over an hour). Hash joins on (id, ts) are linear.
+                try await connection.query("SET LOCAL enable_mergejoin = off", logger: logger)
                 var outcome = WalkOutcome()
                 var previous: [UInt8] = []
                 var expected: Int64 = 0
@@ -213,8 +218,8 @@ struct ChainVerifier: Sendable {
                 CASE WHEN e.id IS NULL THEN NULL ELSE sha256(convert_to(audit_event_canonical(e), 'UTF8')) END,
                 CASE WHEN p.event_id IS NULL THEN NULL ELSE sha256(convert_to(audit_payload_canonical(p), 'UTF8')) END
             FROM audit_chain_links l
-            LEFT JOIN audit_events e ON e.id = l.event_id AND e.ts = l.ts
-            LEFT JOIN audit_payloads p ON p.event_id = l.event_id AND p.ts = l.ts
+            LEFT JOIN audit_events e ON e.id = l.event_id AND e.ts = l.ts AND e.ts >= \(from) AND e.ts < \(to)
+            LEFT JOIN audit_payloads p ON p.event_id = l.event_id AND p.ts = l.ts AND p.ts >= \(from) AND p.ts < \(to)
             WHERE l.chain_id = \(chainID) AND l.ts >= \(from) AND l.ts < \(to) AND l.seq >= \(lower) AND l.seq <= \(upper)
             ORDER BY l.seq, l.ts
             """
@@ -278,25 +283,30 @@ struct ChainVerifier: Sendable {
     /// Events in the window that no chain links: the first one stored after chaining began is
     /// a break (inserted); those from before are only counted.
     private func unchainedEvents(from: Date, to: Date) async throws -> (Break?, Int) {
-        let rows = try await client.query(
-            """
-            SELECT e.id, e.ts, e.ts < (SELECT min(started_at) FROM audit_chain_meta) FROM audit_events e
-            WHERE e.ts >= \(from) AND e.ts < \(to)
-              AND NOT EXISTS (SELECT 1 FROM audit_chain_links l WHERE l.event_id = e.id AND l.ts = e.ts)
-            ORDER BY e.ts
-            """,
-            logger: logger
-        )
-        var legacy = 0
-        var first: Break?
-        for try await (id, ts, beforeChaining) in rows.decode((UUID, Date, Bool).self) {
-            if beforeChaining {
-                legacy += 1
-            } else if first == nil {
-                first = Break(kind: "inserted", chainID: nil, seq: nil, eventID: id, ts: ts, detail: "an event that no chain links")
+        try await client.withTransaction(logger: logger) { connection in
+            // As in `walk`: a merge anti-join keyed on `ts` alone is quadratic in the events
+            // that share a time; the links' own range lets Postgres read only the window.
+            try await connection.query("SET LOCAL enable_mergejoin = off", logger: logger)
+            let rows = try await connection.query(
+                """
+                SELECT e.id, e.ts, e.ts < (SELECT min(started_at) FROM audit_chain_meta) FROM audit_events e
+                WHERE e.ts >= \(from) AND e.ts < \(to)
+                  AND NOT EXISTS (SELECT 1 FROM audit_chain_links l WHERE l.event_id = e.id AND l.ts = e.ts AND l.ts >= \(from) AND l.ts < \(to))
+                ORDER BY e.ts
+                """,
+                logger: logger
+            )
+            var legacy = 0
+            var first: Break?
+            for try await (id, ts, beforeChaining) in rows.decode((UUID, Date, Bool).self) {
+                if beforeChaining {
+                    legacy += 1
+                } else if first == nil {
+                    first = Break(kind: "inserted", chainID: nil, seq: nil, eventID: id, ts: ts, detail: "an event that no chain links")
+                }
             }
+            return (first, legacy)
         }
-        return (first, legacy)
     }
 }
 
