@@ -266,8 +266,7 @@ extension AuditTableSuites {
             _ = try await Migrator(schema: schema, migrations: before, logger: TestEnvironment.logger).run(on: client)
             try await client.withTransaction(logger: TestEnvironment.logger) { connection in
                 try await connection.query("SET LOCAL search_path TO \(unescaped: schema)", logger: TestEnvironment.logger)
-                try await AuditStaging.stage(events.map(\.storable), on: connection, logger: TestEnvironment.logger)
-                try await connection.query(AuditStaging.eventsInsert, logger: TestEnvironment.logger)
+                try await AuditCopy.copy(events.map(\.storable), into: .tables, on: connection, logger: TestEnvironment.logger)
             }
             #expect(try await Migrator(schema: schema, migrations: Array(AuditMigrations.all.prefix(3)), logger: TestEnvironment.logger).run(on: client) == [3])
             let rows = try await client.query(

@@ -33,7 +33,7 @@ ALTER ROLE tollgate_portal WITH LOGIN NOSUPERUSER NOCREATEDB NOCREATEROLE NOINHE
 
 REVOKE ALL ON DATABASE :"dbname" FROM PUBLIC;
 GRANT CONNECT ON DATABASE :"dbname" TO tollgate_gateway, tollgate_audit, tollgate_keys, tollgate_portal;
--- The audit consumer copies each batch into session-local staging tables (AuditStaging).
+-- The audit consumer copies a batch that holds a redelivered event into session-local staging tables (AuditCopy).
 GRANT TEMPORARY ON DATABASE :"dbname" TO tollgate_audit;
 
 \connect :"dbname"

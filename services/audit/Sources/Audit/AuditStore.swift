@@ -5,16 +5,17 @@ import PostgresNIO
 import SharedProto
 
 /// Writes audit events. A batch is one transaction: the events and payloads are copied into
-/// session-local staging tables (`AuditStaging`), then moved with one `INSERT ... SELECT` per
-/// table; `ON CONFLICT DO NOTHING` on the event key makes a redelivered batch harmless. Events are
-/// written as `storable` (no U+0000, which Postgres refuses).
+/// the tables (`AuditCopy`), straight in first; a batch that holds an event stored before (a
+/// redelivery) is rolled back and written again through staging tables with `ON CONFLICT DO
+/// NOTHING`, so a redelivered event is stored once. Events are written as `storable` (no U+0000,
+/// which Postgres refuses).
 ///
 /// The same transaction adds the new events to the per-minute rollups (`AuditRollups`).
 ///
 /// With a `chain`, the same transaction also links every new event into the consumer's hash
-/// chain (`ChainLink`): the chain's head row is locked, the inserts return Postgres' hashes of
-/// the rows as stored, the links are written, the head moves, and a signed checkpoint is added
-/// when one is due. A redelivered event that already exists gets no second link.
+/// chain (`ChainLink`): the chain's head row is locked, Postgres hashes the rows as stored, the
+/// links are written, the head moves, and a signed checkpoint is added when one is due. A
+/// redelivered event that already exists gets no second link.
 struct AuditStore: Sendable {
     let client: PostgresClient
     let logger: Logger
@@ -44,27 +45,25 @@ struct AuditStore: Sendable {
         // (rollups, chain links) must see it once too.
         var seen = Set<UUID>()
         let events = events.filter { seen.insert($0.id).inserted }.map(\.storable)
-        return try await client.withTransaction(logger: logger) { connection in
+        do {
+            return try await insert(events, through: .tables)
+        } catch where Self.isDuplicate(error) {
+            return try await insert(events, through: .staging)
+        }
+    }
+
+    private func insert(_ events: [AuditEvent], through target: AuditCopy.Target) async throws -> Int {
+        try await client.withTransaction(logger: logger) { connection in
             var head: Head?
             if let chain { head = try await lockHead(chain.chainID, on: connection) }
             var inserted = 0
-            // Bounded so the staging tables and the uuid array stay small.
-            for chunk in stride(from: 0, to: events.count, by: 1000).map({ Array(events[$0..<min($0 + 1000, events.count)]) }) {
-                try await AuditStaging.stage(chunk, on: connection, logger: logger)
-                var eventHashes: [UUID: [UInt8]] = [:]
-                for try await (id, hash) in try await connection.query(AuditStaging.eventsInsert, logger: logger).decode((UUID, Data).self) {
-                    inserted += 1
-                    eventHashes[id] = Array(hash)
-                }
+            // Bounded so the COPY buffers and the uuid arrays stay small.
+            for (index, start) in stride(from: 0, to: events.count, by: 1000).enumerated() {
+                let chunk = Array(events[start..<min(start + 1000, events.count)])
+                let (eventHashes, payloadHashes) = try await write(chunk, through: target, first: index == 0, on: connection)
+                inserted += eventHashes.count
                 if let upsert = AuditRollups(chunk.lazy.filter { eventHashes[$0.id] != nil }).upsert {
                     try await connection.query(upsert, logger: logger)
-                }
-                var payloadHashes: [UUID: [UInt8]] = [:]
-                let newIDs = Array(eventHashes.keys)
-                if !newIDs.isEmpty, chunk.contains(where: { $0.payload != nil }) {
-                    for try await (id, hash) in try await connection.query(AuditStaging.payloadsInsert(newIDs), logger: logger).decode((UUID, Data).self) {
-                        payloadHashes[id] = Array(hash)
-                    }
                 }
                 if let chain, var current = head {
                     // Links follow the batch's order (the stream's order).
@@ -77,7 +76,7 @@ struct AuditStore: Sendable {
                         links.append((current.seq, event, current.link))
                     }
                     if !links.isEmpty {
-                        try await AuditStaging.copyLinks(chain: chain.chainID, links, on: connection, logger: logger)
+                        try await AuditCopy.copyLinks(chain: chain.chainID, links, on: connection, logger: logger)
                     }
                     head = current
                 }
@@ -87,6 +86,44 @@ struct AuditStore: Sendable {
             }
             return inserted
         }
+    }
+
+    /// Writes one chunk; returns the canonical hashes of the events it stored and of their payloads.
+    private func write(
+        _ chunk: [AuditEvent], through target: AuditCopy.Target, first: Bool, on connection: PostgresConnection
+    ) async throws -> (events: [UUID: [UInt8]], payloads: [UUID: [UInt8]]) {
+        var eventHashes: [UUID: [UInt8]] = [:]
+        var payloadHashes: [UUID: [UInt8]] = [:]
+        let withPayload = chunk.filter { $0.payload != nil }
+        switch target {
+        case .tables:
+            try await AuditCopy.copy(chunk, into: .tables, on: connection, logger: logger)
+            // Every copied row is read back (a NULL hash would be a row that is not there), or
+            // the chain would silently skip an event.
+            for try await (id, hash) in try await connection.query(AuditCopy.eventHashes(chunk), logger: logger).decode((UUID, Data?).self) {
+                guard let hash else { throw AuditChainError(message: "event \(id) was copied but cannot be read back") }
+                eventHashes[id] = Array(hash)
+            }
+            if !withPayload.isEmpty {
+                for try await (id, hash) in try await connection.query(AuditCopy.payloadHashes(withPayload), logger: logger).decode((UUID, Data?).self) {
+                    guard let hash else { throw AuditChainError(message: "the payload of event \(id) was copied but cannot be read back") }
+                    payloadHashes[id] = Array(hash)
+                }
+            }
+        case .staging:
+            try await AuditCopy.prepareStaging(empty: !first, on: connection, logger: logger)
+            try await AuditCopy.copy(chunk, into: .staging, on: connection, logger: logger)
+            for try await (id, hash) in try await connection.query(AuditCopy.eventsInsert, logger: logger).decode((UUID, Data).self) {
+                eventHashes[id] = Array(hash)
+            }
+            let newIDs = Array(eventHashes.keys)
+            if !newIDs.isEmpty, !withPayload.isEmpty {
+                for try await (id, hash) in try await connection.query(AuditCopy.payloadsInsert(newIDs), logger: logger).decode((UUID, Data).self) {
+                    payloadHashes[id] = Array(hash)
+                }
+            }
+        }
+        return (eventHashes, payloadHashes)
     }
 
     /// Writes a checkpoint for the chain's head if links were added since the last one and
@@ -159,6 +196,13 @@ struct AuditStore: Sendable {
             VALUES (\(checkpoint.chainID), \(checkpoint.seq), \(link), \(checkpoint.ts), \(checkpoint.signedAt), \(checkpoint.keyID), \(signature), \(checkpoint.retention))
             ON CONFLICT (chain_id, seq) DO UPDATE SET retention = audit_checkpoints.retention OR \(markRetention)
             """
+    }
+
+    /// Whether a batch failed because one of its events was stored before (SQLSTATE 23505 on
+    /// a primary key): the batch is then written again the staged way, which skips those.
+    static func isDuplicate(_ error: any Error) -> Bool {
+        let cause = (error as? PostgresTransactionError)?.closureError ?? error
+        return (cause as? PSQLError)?.serverInfo?[.sqlState] == "23505"
     }
 
     /// Why Postgres refused the data of a batch (SQLSTATE class 22, data exception, e.g. JSON
