@@ -34,33 +34,20 @@ public enum WireCoding {
     /// 1...9999 fall back to Foundation's style.
     public static func formatDate(_ date: Date) -> String {
         let milliseconds = (date.timeIntervalSince1970 * 1000).rounded(.down)
-        guard milliseconds.isFinite, abs(milliseconds) < 2.5e14 else { return slowFormatDate(date) }
-        let total = Int64(milliseconds)
-        var seconds = total / 1000
-        var millis = total % 1000
-        if millis < 0 {
-            millis += 1000
-            seconds -= 1
+        guard milliseconds.isFinite, abs(milliseconds) < 2.5e14, let time = UTCFields(ticks: Int64(milliseconds), scale: 1000) else {
+            return slowFormatDate(date)
         }
-        var time = time_t(seconds)
-        var parts = tm()
-        gmtime_r(&time, &parts)
-        let year = Int(parts.tm_year) + 1900
-        guard (1...9999).contains(year) else { return slowFormatDate(date) }
         let fields: [(Int, Int, UInt8)] = [
-            (year, 4, UInt8(ascii: "-")), (Int(parts.tm_mon) + 1, 2, UInt8(ascii: "-")), (Int(parts.tm_mday), 2, UInt8(ascii: "T")),
-            (Int(parts.tm_hour), 2, UInt8(ascii: ":")), (Int(parts.tm_min), 2, UInt8(ascii: ":")), (Int(parts.tm_sec), 2, UInt8(ascii: ".")),
-            (Int(millis), 3, UInt8(ascii: "Z")),
+            (time.year, 4, UInt8(ascii: "-")), (time.month, 2, UInt8(ascii: "-")), (time.day, 2, UInt8(ascii: "T")),
+            (time.hour, 2, UInt8(ascii: ":")), (time.minute, 2, UInt8(ascii: ":")), (time.second, 2, UInt8(ascii: ".")),
+            (Int(time.fraction), 3, UInt8(ascii: "Z")),
         ]
         return String(unsafeUninitializedCapacity: 24) { output in
             var index = 0
             for (value, width, separator) in fields {
-                var divisor = 1
-                for _ in 1..<width { divisor *= 10 }
-                while divisor > 0 {
-                    output[index] = UInt8(ascii: "0") + UInt8(value / divisor % 10)
+                UTCFields.digits(value, width: width) { digit in
+                    output[index] = digit
                     index += 1
-                    divisor /= 10
                 }
                 output[index] = separator
                 index += 1

@@ -40,6 +40,21 @@ import TollgateCore
         #expect(!WireCoding.formatDate(Date(timeIntervalSince1970: -1e15)).isEmpty)
     }
 
+    @Test func splitsTicksIntoUTCFieldsWithAFlooredFraction() {
+        #expect(UTCFields(ticks: 0, scale: 1000) == UTCFields(ticks: 0, scale: 1_000_000))
+        let before = UTCFields(ticks: -1, scale: 1_000_000)  // one microsecond before 1970
+        #expect(before?.year == 1969 && before?.month == 12 && before?.day == 31 && before?.second == 59 && before?.fraction == 999_999)
+        let leap = UTCFields(ticks: 951_782_400_123, scale: 1000)  // 2000-02-29T00:00:00.123Z
+        #expect(leap?.year == 2000 && leap?.month == 2 && leap?.day == 29 && leap?.hour == 0 && leap?.fraction == 123)
+        #expect(UTCFields(ticks: 253_402_300_799, scale: 1)?.year == 9999)
+        #expect(UTCFields(ticks: 253_402_300_800, scale: 1) == nil)  // year 10000
+        #expect(UTCFields(ticks: -62_135_596_800, scale: 1)?.year == 1)
+        #expect(UTCFields(ticks: -62_135_596_801, scale: 1) == nil)  // 1 BC
+        var written: [UInt8] = []
+        UTCFields.digits(7, width: 4) { written.append($0) }
+        #expect(written == Array("0007".utf8))
+    }
+
     @Test func constantTimeComparison() {
         #expect(ConstantTime.equals(Array("secret-token".utf8), Array("secret-token".utf8)))
         #expect(!ConstantTime.equals(Array("secret-token".utf8), Array("secret-tokeN".utf8)))

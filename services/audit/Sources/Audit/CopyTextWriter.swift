@@ -1,5 +1,6 @@
 import Foundation
 import NIOCore
+import SharedProto
 
 /// Rows in the text format of Postgres' `COPY ... FROM STDIN` (tab-separated, one row per line,
 /// `\N` for NULL). PostgresNIO's `copyFrom` sends bytes; producing them is the caller's job, so
@@ -80,43 +81,30 @@ struct CopyTextWriter {
         let exact = date.timeIntervalSince(Self.postgresEpoch) * 1_000_000
         // About ±8,000 years around 2000; checked before the conversion, which traps past Int64.
         guard exact.isFinite, abs(exact) < 2.5e17 else { throw CopyTextError(message: "timestamp out of range: \(date)") }
-        let micros = Int64(exact)
-        var seconds = micros / 1_000_000
-        var fraction = micros % 1_000_000
-        if fraction < 0 {
-            fraction += 1_000_000
-            seconds -= 1
+        // Truncated toward zero from Postgres' epoch, as PostgresNIO does; then split in Unix time.
+        guard let time = UTCFields(ticks: Int64(exact) + Self.postgresEpochMicros, scale: 1_000_000) else {
+            throw CopyTextError(message: "timestamp out of range: \(date)")
         }
-        var time = time_t(seconds + 946_684_800)
-        var parts = tm()
-        gmtime_r(&time, &parts)
-        guard (1...9999).contains(Int(parts.tm_year) + 1900) else { throw CopyTextError(message: "timestamp out of range: \(date)") }
         separate()
-        digits(Int(parts.tm_year) + 1900, 4, then: "-")
-        digits(Int(parts.tm_mon) + 1, 2, then: "-")
-        digits(Int(parts.tm_mday), 2, then: " ")
-        digits(Int(parts.tm_hour), 2, then: ":")
-        digits(Int(parts.tm_min), 2, then: ":")
-        digits(Int(parts.tm_sec), 2, then: ".")
-        digits(Int(fraction), 6, then: "+")
+        digits(time.year, 4, then: "-")
+        digits(time.month, 2, then: "-")
+        digits(time.day, 2, then: " ")
+        digits(time.hour, 2, then: ":")
+        digits(time.minute, 2, then: ":")
+        digits(time.second, 2, then: ".")
+        digits(Int(time.fraction), 6, then: "+")
         buffer.writeStaticString("00")
     }
 
     /// `value` zero-padded to `width` digits, then `separator`.
     private mutating func digits(_ value: Int, _ width: Int, then separator: Unicode.Scalar) {
-        var divisor = 1
-        for _ in 1..<width { divisor *= 10 }
-        var rest = value
-        while divisor > 0 {
-            buffer.writeInteger(UInt8(ascii: "0") + UInt8(rest / divisor % 10))
-            rest %= divisor
-            divisor /= 10
-        }
+        UTCFields.digits(value, width: width) { buffer.writeInteger($0) }
         buffer.writeInteger(UInt8(ascii: separator))
     }
 
     /// 2000-01-01T00:00:00Z, where Postgres counts its timestamps from.
     static let postgresEpoch = Date(timeIntervalSince1970: 946_684_800)
+    static let postgresEpochMicros: Int64 = 946_684_800_000_000
 }
 
 /// A value the COPY text format (as written here) cannot carry.
