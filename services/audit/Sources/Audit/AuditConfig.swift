@@ -8,7 +8,7 @@ public struct AuditConfig: ServiceConfiguration {
 
     static let retentionDays = ConfigKey("retention_days", env: "TOLLGATE_AUDIT_RETENTION_DAYS", .int, default: "30", "Days of audit events kept; older daily partitions are dropped.")
     static let partitionsAhead = ConfigKey("partitions_ahead_days", env: "TOLLGATE_AUDIT_PARTITIONS_AHEAD", .int, default: "7", "Daily partitions created ahead of time.")
-    static let batchSize = ConfigKey("consumer.batch_size", env: "TOLLGATE_AUDIT_BATCH_SIZE", .int, default: "500", "Stream entries read and stored per transaction.")
+    static let batchSize = ConfigKey("consumer.batch_size", env: "TOLLGATE_AUDIT_BATCH_SIZE", .int, default: "2000", "Most stream entries read and stored per transaction (a busy stream fills it; a quiet one is read as it comes).")
     static let block = ConfigKey("consumer.block", env: "TOLLGATE_AUDIT_BLOCK", .duration, default: "1s", "How long one XREADGROUP waits for new entries.")
     static let claimIdle = ConfigKey("consumer.claim_idle", env: "TOLLGATE_AUDIT_CLAIM_IDLE", .duration, default: "30s", "Entries pending this long with another (dead) consumer are claimed.")
     static let maxDeliveries = ConfigKey("consumer.max_deliveries", env: "TOLLGATE_AUDIT_MAX_DELIVERIES", .int, default: "5", "Entries delivered more often than this go to the dead-letter stream.")
