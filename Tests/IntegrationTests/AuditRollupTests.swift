@@ -179,7 +179,23 @@ extension AuditTableSuites {
                 #expect((page["events"] as? [Any])?.count == 5 && page["has_more"] as? Bool == true)
                 #expect(page["total_estimated"] as? Bool == true && page["total_exact"] as? Bool == false, "\(page)")
                 #expect((page["total"] as? Int ?? 0) > 0)
+                // A payload filter, counted window by window, is answered with the estimate past its budget too.
                 try await TestEnvironment.withClient(try TestEnvironment.roleConfiguration(.audit)) { postgres in
+                    try await postgres.query(
+                        """
+                        INSERT INTO audit_payloads (event_id, ts, request_params)
+                        SELECT id, ts, jsonb_build_object('marker', tool_name) FROM audit_events WHERE tool_name = \(harness.tool) LIMIT 50000
+                        """
+                    )
+                }
+                let filtered = try await Self.json(client, "\(InternalAPI.Audit.events)?param.marker=\(harness.tool)&limit=5")
+                #expect((filtered["events"] as? [Any])?.count == 5 && filtered["has_more"] as? Bool == true)
+                #expect(filtered["total_estimated"] as? Bool == true && filtered["total_exact"] as? Bool == false, "\(filtered)")
+                #expect((filtered["total"] as? Int ?? 0) > 0)
+                try await TestEnvironment.withClient(try TestEnvironment.roleConfiguration(.audit)) { postgres in
+                    try await postgres.query(
+                        "DELETE FROM audit_payloads WHERE event_id IN (SELECT id FROM audit_events WHERE tool_name = \(harness.tool))"
+                    )
                     try await postgres.query("DELETE FROM audit_events WHERE tool_name = \(harness.tool)")
                 }
             }
