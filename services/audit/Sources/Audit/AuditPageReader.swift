@@ -84,6 +84,9 @@ struct AuditPageReader: Sendable {
 
     private struct CountOverBudget: Error {}
 
+    /// The shortest statement timeout a count is started with, in milliseconds.
+    static let minimumCountTimeout = 10
+
     /// The count of a filter the rollups can answer: a tool or a user (not both, which no
     /// rollup dimension crosses), with no payload, text or session filter; or nil. Without a
     /// tool or user the capped count is cheaper: most rows match, so it reaches the cap at once.
@@ -148,10 +151,17 @@ struct AuditPageReader: Sendable {
 
     private func countWithin(_ filter: AuditFilter, limit: Int, budget: Duration) async throws -> Int {
         let countSQL = AuditQueryController.countQuery(filter, cap: limit)
+        let milliseconds = Int(budget.components.seconds * 1000 + budget.components.attoseconds / 1_000_000_000_000_000)
+        // The timeout covers every statement of the transaction, COMMIT too: a few
+        // milliseconds left would cancel the COMMIT on a busy machine, and the pooled
+        // connection would stay inside an aborted transaction (seen in CI). Too little budget
+        // is spent; the timeout is lifted before COMMIT.
+        guard milliseconds >= Self.minimumCountTimeout else { throw CountOverBudget() }
         return try await client.withTransaction(logger: logger) { connection in
-            let milliseconds = max(1, Int(budget.components.seconds * 1000 + budget.components.attoseconds / 1_000_000_000_000_000))
             try await connection.query("SET LOCAL statement_timeout = \(unescaped: String(milliseconds))", logger: logger)
-            return try await connection.query(countSQL, logger: logger).collect().first?.decode(Int.self) ?? 0
+            let count = try await connection.query(countSQL, logger: logger).collect().first?.decode(Int.self) ?? 0
+            try await connection.query("SET LOCAL statement_timeout = 0", logger: logger)
+            return count
         }
     }
 
