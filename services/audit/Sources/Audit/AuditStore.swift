@@ -99,13 +99,18 @@ struct AuditStore: Sendable {
         case .tables:
             try await AuditCopy.copy(chunk, into: .tables, on: connection, logger: logger)
             // Every copied row is read back (a NULL hash would be a row that is not there), or
-            // the chain would silently skip an event.
-            for try await (id, hash) in try await connection.query(AuditCopy.eventHashes(chunk), logger: logger).decode((UUID, Data?).self) {
+            // the chain would silently skip an event. The rows are collected before they are
+            // checked: throwing inside the stream would leave it unread and the connection busy.
+            let eventRows = try await connection.query(AuditCopy.eventHashes(chunk), logger: logger)
+            for row in try await eventRows.collect() {
+                let (id, hash) = try row.decode((UUID, Data?).self)
                 guard let hash else { throw AuditChainError(message: "event \(id) was copied but cannot be read back") }
                 eventHashes[id] = Array(hash)
             }
             if !withPayload.isEmpty {
-                for try await (id, hash) in try await connection.query(AuditCopy.payloadHashes(withPayload), logger: logger).decode((UUID, Data?).self) {
+                let payloadRows = try await connection.query(AuditCopy.payloadHashes(withPayload), logger: logger)
+                for row in try await payloadRows.collect() {
+                    let (id, hash) = try row.decode((UUID, Data?).self)
                     guard let hash else { throw AuditChainError(message: "the payload of event \(id) was copied but cannot be read back") }
                     payloadHashes[id] = Array(hash)
                 }

@@ -103,11 +103,7 @@ struct ChainVerifier: Sendable {
         // payloads' own `ts` (implied by the links') lets Postgres read only the window's partitions.
         return try await retryingDeadlocks {
             try await client.withTransaction(logger: logger) { connection in
-                try await connection.query("SET LOCAL enable_nestloop = off", logger: logger)
-                // A merge join keyed on `ts` alone rescans every link of an equal time for each
-                // event of that time: quadratic when many events share a millisecond (a window
-                // of 333,334 such events ran for over an hour). Hash joins on (id, ts) are linear.
-                try await connection.query("SET LOCAL enable_mergejoin = off", logger: logger)
+                try await hashJoinsOnly(on: connection)
                 var outcome = WalkOutcome()
                 var previous: [UInt8] = []
                 var expected: Int64 = 0
@@ -280,6 +276,17 @@ struct ChainVerifier: Sendable {
         return try rows.first?.decode(Date.self)
     }
 
+    /// Turns merge joins and nested loops off for the rest of the transaction, in one round trip.
+    /// A merge join keyed on `ts` alone rescans every row of an equal time for each event of
+    /// that time: quadratic when many events share a millisecond (a window of 333,334 such
+    /// events ran for over an hour). Hash joins on (id, ts) are linear.
+    private func hashJoinsOnly(on connection: PostgresConnection) async throws {
+        try await connection.query(
+            "SELECT set_config('enable_mergejoin', 'off', true), set_config('enable_nestloop', 'off', true)",
+            logger: logger
+        )
+    }
+
     /// Events in the window that no chain links: the first one stored after chaining began is
     /// a break (inserted); those from before are only counted.
     private func unchainedEvents(from: Date, to: Date) async throws -> (Break?, Int) {
@@ -289,8 +296,7 @@ struct ChainVerifier: Sendable {
             // statistics scans the links once per event (a 50,000-event window ran for minutes
             // in the benchmark). A hash anti-join is linear; the links' own range lets
             // Postgres read only the window.
-            try await connection.query("SET LOCAL enable_mergejoin = off", logger: logger)
-            try await connection.query("SET LOCAL enable_nestloop = off", logger: logger)
+            try await hashJoinsOnly(on: connection)
             let rows = try await connection.query(
                 """
                 SELECT e.id, e.ts, e.ts < (SELECT min(started_at) FROM audit_chain_meta) FROM audit_events e
