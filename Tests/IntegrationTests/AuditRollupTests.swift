@@ -187,11 +187,14 @@ extension AuditTableSuites {
                         SELECT id, ts, jsonb_build_object('marker', tool_name) FROM audit_events WHERE tool_name = \(harness.tool) LIMIT 50000
                         """
                     )
+                    try await postgres.query("ANALYZE audit_payloads")
                 }
                 let filtered = try await Self.json(client, "\(InternalAPI.Audit.events)?param.marker=\(harness.tool)&limit=5")
                 #expect((filtered["events"] as? [Any])?.count == 5 && filtered["has_more"] as? Bool == true)
                 #expect(filtered["total_estimated"] as? Bool == true && filtered["total_exact"] as? Bool == false, "\(filtered)")
-                #expect((filtered["total"] as? Int ?? 0) > 0)
+                // Estimated from the payloads' own statistics: a join to the events was estimated
+                // at one row, and the answer was then only what the page showed.
+                #expect((filtered["total"] as? Int ?? 0) >= 1_000, "\(filtered)")
                 try await TestEnvironment.withClient(try TestEnvironment.roleConfiguration(.audit)) { postgres in
                     try await postgres.query(
                         "DELETE FROM audit_payloads WHERE event_id IN (SELECT id FROM audit_events WHERE tool_name = \(harness.tool))"

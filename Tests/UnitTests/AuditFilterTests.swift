@@ -71,6 +71,28 @@ import Testing
         #expect(conditions.contains("e.user_subject = $2"))
     }
 
+    @Test func aFilterOnThePayloadAloneIsAnsweredFromThePayloads() throws {
+        let alone = try AuditFilter(query: [("param.key", "k42"), ("from", "2026-11-01T00:00:00Z"), ("to", "2026-11-02T00:00:00Z")])
+        #expect(alone.onPayloadsAlone)
+        var bindings = PostgresBindings()
+        let conditions = alone.conditions(into: &bindings, payloadsAlone: true)
+        #expect(conditions.allSatisfy { !$0.contains("e.") }, "\(conditions)")
+        #expect(conditions.contains("p.ts >= $1") && conditions.contains("p.ts < $2"))
+        let count = AuditQueryController.countQuery(alone, cap: 10).sql
+        #expect(count.contains("FROM audit_payloads p WHERE") && !count.contains("audit_events"), "\(count)")
+        #expect(AuditQueryController.keysQuery(alone, limit: 5).sql.contains("SELECT p.event_id, p.ts FROM audit_payloads p"))
+        // Any condition on the event, or a caller restricted to its own rows, needs the join.
+        for mixed in [
+            try AuditFilter(query: [("param.key", "k42"), ("tool", "echo")]),
+            try AuditFilter(query: [("param.key", "k42")], subject: "apikey:me"),
+            try AuditFilter(query: [("has", "response_error"), ("success", "false")]),
+        ] {
+            #expect(!mixed.onPayloadsAlone)
+            #expect(AuditQueryController.countQuery(mixed, cap: 10).sql.contains("FROM audit_events e JOIN audit_payloads p"))
+        }
+        #expect(!(try AuditFilter(query: [("tool", "echo")])).onPayloadsAlone)
+    }
+
     @Test func qEscapesLikeWildcards() throws {
         #expect(AuditFilter.escapeLike("50%_off\\") == "50\\%\\_off\\\\")
         let filter = try AuditFilter(query: [("q", "a%b"), ("tool", "echo")])

@@ -86,8 +86,17 @@ struct AuditFilter: Equatable {
 
     var needsPayload: Bool { !params.isEmpty || !responses.isEmpty || !headers.isEmpty || !has.isEmpty }
 
-    /// `WHERE` conditions (joined with AND) over `e` (events) and `p` (payloads), with their bindings.
-    func conditions(into bindings: inout PostgresBindings) -> [String] {
+    /// True when every condition is on the payload row or the time range (which the payload
+    /// row carries too): its matches are found in `audit_payloads` alone, without joining each
+    /// to its event. A payload row is written in its event's transaction and dropped with its
+    /// partition, so the two tables hold the same keys.
+    var onPayloadsAlone: Bool {
+        needsPayload && subject == nil && tool == nil && user == nil && session == nil && success == nil && q == nil
+    }
+
+    /// `WHERE` conditions (joined with AND) over `e` (events) and `p` (payloads), with their
+    /// bindings; with `payloadsAlone` (for a filter that is `onPayloadsAlone`), over `p` only.
+    func conditions(into bindings: inout PostgresBindings, payloadsAlone: Bool = false) -> [String] {
         var sql: [String] = []
         func bind(_ value: some PostgresNonThrowingEncodable & Sendable) -> String {
             bindings.append(value)
@@ -96,13 +105,13 @@ struct AuditFilter: Equatable {
         if let subject { sql.append("e.user_subject = \(bind(subject))") }
         if let from {
             let placeholder = bind(from)
-            sql.append("e.ts >= \(placeholder)")
+            if !payloadsAlone { sql.append("e.ts >= \(placeholder)") }
             // The same bound on the payload side lets Postgres skip its partitions too.
             if needsPayload { sql.append("p.ts >= \(placeholder)") }
         }
         if let to {
             let placeholder = bind(to)
-            sql.append("e.ts < \(placeholder)")
+            if !payloadsAlone { sql.append("e.ts < \(placeholder)") }
             if needsPayload { sql.append("p.ts < \(placeholder)") }
         }
         if let tool { sql.append("e.tool_name = \(bind(tool))") }

@@ -72,33 +72,43 @@ struct AuditQueryController: Sendable {
         return (page, countQuery(filter, cap: countCap + 1))
     }
 
-    /// The FROM and WHERE of a filter's matches.
-    private static func matching(_ filter: AuditFilter, _ bindings: inout PostgresBindings) -> String {
-        let join = filter.needsPayload ? "JOIN audit_payloads p ON p.event_id = e.id AND p.ts = e.ts" : ""
-        let conditions = filter.conditions(into: &bindings)
-        return "FROM audit_events e \(join) " + (conditions.isEmpty ? "" : "WHERE " + conditions.joined(separator: " AND "))
+    /// The FROM and WHERE of a filter's matches, over the events (`e`, joined to their payloads
+    /// `p` for a payload filter); with `payloadsAlone`, over the payloads (`p`) alone.
+    private static func matching(_ filter: AuditFilter, _ bindings: inout PostgresBindings, payloadsAlone: Bool = false) -> String {
+        let conditions = filter.conditions(into: &bindings, payloadsAlone: payloadsAlone)
+        let source =
+            payloadsAlone
+            ? "FROM audit_payloads p"
+            : "FROM audit_events e" + (filter.needsPayload ? " JOIN audit_payloads p ON p.event_id = e.id AND p.ts = e.ts" : "")
+        return source + (conditions.isEmpty ? "" : " WHERE " + conditions.joined(separator: " AND "))
     }
 
-    /// The number of matches, stopped at `cap`.
+    /// The number of matches, stopped at `cap`. A filter on the payload alone is counted in
+    /// the payloads: joining 10,000 matches to their events by key took 457 ms on 10,000,000
+    /// rows, against 20 to 28 ms without the join.
     static func countQuery(_ filter: AuditFilter, cap: Int) -> PostgresQuery {
         var bindings = PostgresBindings()
-        let from = matching(filter, &bindings)
+        let from = matching(filter, &bindings, payloadsAlone: filter.onPayloadsAlone)
         return PostgresQuery(unsafeSQL: "SELECT count(*) FROM (SELECT 1 \(from) LIMIT \(cap)) matches", binds: bindings)
     }
 
-    /// Every match (for the planner's estimate of their number).
+    /// Every match (for the planner's estimate of their number). The planner cannot tell how
+    /// many payload matches a join keeps and estimates one row; the payloads alone it
+    /// estimates from their GIN index (8,209 for 10,000 matches).
     static func matchesQuery(_ filter: AuditFilter) -> PostgresQuery {
         var bindings = PostgresBindings()
-        let from = matching(filter, &bindings)
+        let from = matching(filter, &bindings, payloadsAlone: filter.onPayloadsAlone)
         return PostgresQuery(unsafeSQL: "SELECT 1 \(from)", binds: bindings)
     }
 
     /// The keys `(id, ts)` of the newest `limit` matches.
     static func keysQuery(_ filter: AuditFilter, limit: Int) -> PostgresQuery {
         var bindings = PostgresBindings()
-        let from = matching(filter, &bindings)
+        let alone = filter.onPayloadsAlone
+        let from = matching(filter, &bindings, payloadsAlone: alone)
+        let (id, ts) = alone ? ("p.event_id", "p.ts") : ("e.id", "e.ts")
         bindings.append(limit)
-        return PostgresQuery(unsafeSQL: "SELECT e.id, e.ts \(from) ORDER BY e.ts DESC, e.id LIMIT $\(bindings.count)", binds: bindings)
+        return PostgresQuery(unsafeSQL: "SELECT \(id), \(ts) \(from) ORDER BY \(ts) DESC, \(id) LIMIT $\(bindings.count)", binds: bindings)
     }
 
     /// The events with these keys, as JSON, with their ids.
