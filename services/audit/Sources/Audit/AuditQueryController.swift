@@ -51,7 +51,8 @@ struct AuditQueryController: Sendable {
         if count.estimated {
             if !hasMore, offset == 0 || !events.isEmpty {
                 // The page reached the last match: the number is known, whatever the planner guessed.
-                count = AuditPageReader.Count(total: offset + events.count, exact: true, estimated: false)
+                let total = offset + events.count
+                count = AuditPageReader.Count(total: min(total, Self.countCap), exact: total <= Self.countCap, estimated: false)
             } else {
                 // An estimate is never below what this page already shows.
                 count.total = max(count.total, offset + events.count + (hasMore ? 1 : 0))
