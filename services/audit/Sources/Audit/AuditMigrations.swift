@@ -192,5 +192,19 @@ public enum AuditMigrations {
                 CREATE INDEX audit_rollups_by_key ON audit_rollups (dim, key, minute) INCLUDE (success, calls);
                 """
         ),
+        Migration(
+            version: 5,
+            name: "events_time_and_id",
+            sql: """
+                -- The time index carries the id too. Reading a batch's hashes back looks each
+                -- event up by (id, ts); on statistics that saw distinct times, the planner took
+                -- the time index, and events sharing one time were then scanned once per event
+                -- (a 50,000-event benchmark fell from 8,580 to 1,108 events/s). On (ts, id)
+                -- every lookup is exact, whichever index is chosen, and pages still walk it
+                -- newest first. (Built once, while the consumers wait for the lock.)
+                CREATE INDEX audit_events_ts_id_idx ON audit_events (ts DESC, id);
+                DROP INDEX audit_events_ts_idx;
+                """
+        ),
     ]
 }
