@@ -26,6 +26,11 @@ public enum ChainLink {
         Array(SHA256.hash(data: Data(canonical.utf8)))
     }
 
+    /// SHA-256 of a canonical text's bytes.
+    public static func contentHash(_ canonical: [UInt8]) -> [UInt8] {
+        Array(SHA256.hash(data: canonical))
+    }
+
     /// Lower-case hex. (Not `String(format:)`: that went through Foundation's formatter once per
     /// byte and was a tenth of the audit service's CPU while storing chained events.)
     public static func hex(_ bytes: [UInt8]) -> String {

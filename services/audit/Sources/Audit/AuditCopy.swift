@@ -8,9 +8,9 @@ import SharedProto
 ///
 /// - **Direct** (every batch first): the rows are copied straight into `audit_events` and
 ///   `audit_payloads` (COPY inserts many rows per call, where `INSERT ... SELECT` inserts one at
-///   a time), then the hashes are read back from the stored rows. A batch that holds an event
-///   stored before (a redelivery after a crash or a claim) fails on the primary key and rolls
-///   back whole.
+///   a time); the store computes their hashes itself (`CanonicalRow`) and reads back from the
+///   stored rows only those it leaves to Postgres. A batch that holds an event stored before (a
+///   redelivery after a crash or a claim) fails on the primary key and rolls back whole.
 /// - **Staged** (that batch again): the rows are copied into two session-local staging tables,
 ///   then moved with one `INSERT ... SELECT ... ON CONFLICT DO NOTHING RETURNING` per table, which
 ///   skips what exists.

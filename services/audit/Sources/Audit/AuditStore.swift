@@ -13,9 +13,10 @@ import SharedProto
 /// The same transaction adds the new events to the per-minute rollups (`AuditRollups`).
 ///
 /// With a `chain`, the same transaction also links every new event into the consumer's hash
-/// chain (`ChainLink`): the chain's head row is locked, Postgres hashes the rows as stored, the
-/// links are written, the head moves, and a signed checkpoint is added when one is due. A
-/// redelivered event that already exists gets no second link.
+/// chain (`ChainLink`): the chain's head row is locked, the rows' canonical texts are hashed
+/// (computed here by `CanonicalRow` for rows copied straight in, by Postgres for staged rows and
+/// for JSON left to it), the links are written, the head moves, and a signed checkpoint is added
+/// when one is due. A redelivered event that already exists gets no second link.
 struct AuditStore: Sendable {
     let client: PostgresClient
     let logger: Logger
@@ -98,23 +99,17 @@ struct AuditStore: Sendable {
         switch target {
         case .tables:
             try await AuditCopy.copy(chunk, into: .tables, on: connection, logger: logger)
-            // Every copied row is read back (a NULL hash would be a row that is not there), or
-            // the chain would silently skip an event. The rows are collected before they are
-            // checked: throwing inside the stream would leave it unread and the connection busy.
-            let eventRows = try await connection.query(AuditCopy.eventHashes(chunk), logger: logger)
-            for row in try await eventRows.collect() {
-                let (id, hash) = try row.decode((UUID, Data?).self)
-                guard let hash else { throw AuditChainError(message: "event \(id) was copied but cannot be read back") }
-                eventHashes[id] = Array(hash)
+            // The copy stored every row of the chunk (or threw), so the hashes of the rows as
+            // stored are those of their canonical texts, computed here. A row whose JSON is left
+            // to Postgres (`JSONBText`) is read back instead.
+            var readEvents: [AuditEvent] = []
+            var readPayloads: [AuditEvent] = []
+            for event in chunk {
+                if let text = CanonicalRow.event(event) { eventHashes[event.id] = ChainLink.contentHash(text) } else { readEvents.append(event) }
+                guard let payload = event.payload else { continue }
+                if let text = CanonicalRow.payload(payload, of: event) { payloadHashes[event.id] = ChainLink.contentHash(text) } else { readPayloads.append(event) }
             }
-            if !withPayload.isEmpty {
-                let payloadRows = try await connection.query(AuditCopy.payloadHashes(withPayload), logger: logger)
-                for row in try await payloadRows.collect() {
-                    let (id, hash) = try row.decode((UUID, Data?).self)
-                    guard let hash else { throw AuditChainError(message: "the payload of event \(id) was copied but cannot be read back") }
-                    payloadHashes[id] = Array(hash)
-                }
-            }
+            try await readBack(readEvents, readPayloads, into: &eventHashes, &payloadHashes, on: connection)
         case .staging:
             try await AuditCopy.prepareStaging(empty: !first, on: connection, logger: logger)
             try await AuditCopy.copy(chunk, into: .staging, on: connection, logger: logger)
@@ -129,6 +124,30 @@ struct AuditStore: Sendable {
             }
         }
         return (eventHashes, payloadHashes)
+    }
+
+    /// Reads the hashes of stored rows back from Postgres. Every row is read back (a NULL hash
+    /// would be a row that is not there), or the chain would silently skip an event. The rows are
+    /// collected before they are checked: throwing inside the stream would leave it unread and
+    /// the connection busy.
+    private func readBack(
+        _ events: [AuditEvent], _ payloads: [AuditEvent], into eventHashes: inout [UUID: [UInt8]], _ payloadHashes: inout [UUID: [UInt8]],
+        on connection: PostgresConnection
+    ) async throws {
+        if !events.isEmpty {
+            for row in try await connection.query(AuditCopy.eventHashes(events), logger: logger).collect() {
+                let (id, hash) = try row.decode((UUID, Data?).self)
+                guard let hash else { throw AuditChainError(message: "event \(id) was copied but cannot be read back") }
+                eventHashes[id] = Array(hash)
+            }
+        }
+        if !payloads.isEmpty {
+            for row in try await connection.query(AuditCopy.payloadHashes(payloads), logger: logger).collect() {
+                let (id, hash) = try row.decode((UUID, Data?).self)
+                guard let hash else { throw AuditChainError(message: "the payload of event \(id) was copied but cannot be read back") }
+                payloadHashes[id] = Array(hash)
+            }
+        }
     }
 
     /// Writes a checkpoint for the chain's head if links were added since the last one and

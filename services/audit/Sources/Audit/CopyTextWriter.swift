@@ -78,11 +78,7 @@ struct CopyTextWriter {
     /// Throws for a year outside 1...9999: such a time is no event's, and Postgres would read
     /// the text differently (years past 9999, BC).
     mutating func timestamp(_ date: Date) throws(CopyTextError) {
-        let exact = date.timeIntervalSince(Self.postgresEpoch) * 1_000_000
-        // About ±8,000 years around 2000; checked before the conversion, which traps past Int64.
-        guard exact.isFinite, abs(exact) < 2.5e17 else { throw CopyTextError(message: "timestamp out of range: \(date)") }
-        // Truncated toward zero from Postgres' epoch, as PostgresNIO does; then split in Unix time.
-        guard let time = UTCFields(ticks: Int64(exact) + Self.postgresEpochMicros, scale: 1_000_000) else {
+        guard let time = UTCFields(ticks: try Self.unixMicroseconds(date), scale: 1_000_000) else {
             throw CopyTextError(message: "timestamp out of range: \(date)")
         }
         separate()
@@ -100,6 +96,15 @@ struct CopyTextWriter {
     private mutating func digits(_ value: Int, _ width: Int, then separator: Unicode.Scalar) {
         UTCFields.digits(value, width: width) { buffer.writeInteger($0) }
         buffer.writeInteger(UInt8(ascii: separator))
+    }
+
+    /// The microseconds since 1970 that Postgres stores for `date`: truncated toward zero from
+    /// Postgres' own epoch, as PostgresNIO does.
+    static func unixMicroseconds(_ date: Date) throws(CopyTextError) -> Int64 {
+        let exact = date.timeIntervalSince(postgresEpoch) * 1_000_000
+        // About ±8,000 years around 2000; checked before the conversion, which traps past Int64.
+        guard exact.isFinite, abs(exact) < 2.5e17 else { throw CopyTextError(message: "timestamp out of range: \(date)") }
+        return Int64(exact) + postgresEpochMicros
     }
 
     /// 2000-01-01T00:00:00Z, where Postgres counts its timestamps from.
