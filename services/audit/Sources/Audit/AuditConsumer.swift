@@ -333,7 +333,7 @@ final class AuditConsumer: Service, Sendable {
     /// the events are stored whatever happens here.
     private func announce(_ events: [AuditEvent]) async {
         guard !events.isEmpty else { return }
-        let data = Array(AuditEventWire.summaries(events).utf8)
+        let data = AuditEventWire.summaries(events)
         _ = try? await redis.send("PUBLISH", RedisArgument(RedisNames.auditCommittedChannel), RedisArgument(data))
     }
 }
