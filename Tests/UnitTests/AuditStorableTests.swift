@@ -53,6 +53,18 @@ import Testing
         rows.endRow()
         let expected = #"a\tb\nc\rd\\e"# + "\t" + #"\N"# + "\t" + #"\N"# + "\t-42\tt\t1999-12-31 23:59:59.999999+00\n"
         #expect(String(buffer: rows.buffer) == expected)
+        // The text up to the second is reused within a second, and only there; integers at their bounds.
+        var times = CopyTextWriter(capacity: 64)
+        for seconds in [-1.5, -1.25, -0.5, 0, 1_790_000_000.25, 1_790_000_000.75, 1_790_000_001] { try times.timestamp(Date(timeIntervalSince1970: seconds)) }
+        times.integer(Int64.min)
+        times.integer(0)
+        times.integer(Int64.max)
+        times.endRow()
+        let stamps = [
+            "1969-12-31 23:59:58.500000+00", "1969-12-31 23:59:58.750000+00", "1969-12-31 23:59:59.500000+00", "1970-01-01 00:00:00.000000+00",
+            "2026-09-21 14:13:20.250000+00", "2026-09-21 14:13:20.750000+00", "2026-09-21 14:13:21.000000+00",
+        ]
+        #expect(String(buffer: times.buffer) == (stamps + ["-9223372036854775808", "0", "9223372036854775807"]).joined(separator: "\t") + "\n")
         #expect(throws: CopyTextError.self) { try rows.timestamp(Date(timeIntervalSince1970: 1e13)) }
         #expect(throws: CopyTextError.self) { try rows.timestamp(Date(timeIntervalSince1970: .infinity)) }
     }

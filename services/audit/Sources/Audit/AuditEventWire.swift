@@ -55,12 +55,9 @@ enum AuditEventWire {
     /// payloads, as `WireCoding`'s encoder would write them (absent optionals left out).
     /// Written as bytes: building a `String` scalar by scalar was 5 % of the pipeline's CPU.
     static func summaries(_ events: [AuditEvent]) -> [UInt8] {
-        var output: [UInt8] = [UInt8(ascii: "[")]
-        output.reserveCapacity(events.count * 400)
-        for (index, event) in events.enumerated() {
-            if index > 0 { output.append(UInt8(ascii: ",")) }
-            var object = ObjectWriter(output: output)
-            output = []
+        var object = ObjectWriter(capacity: events.count * 400)
+        for event in events {
+            object.begin()
             object.string("id", event.id.uuidString)
             object.string("timestamp", WireCoding.formatDate(event.timestamp))
             object.number("duration_ms", event.durationMs)
@@ -84,21 +81,30 @@ enum AuditEventWire {
             object.string("remote_addr", event.remoteAddr)
             object.string("user_agent", event.userAgent)
             object.string("trace_id", event.traceID)
-            output = object.finish()
+            object.end()
         }
-        output.append(UInt8(ascii: "]"))
-        return output
+        return object.finish()
     }
 
-    /// Writes one JSON object's members; keys are ours, values escaped as JSON strings
+    /// Writes a JSON array of objects; keys are ours, values escaped as JSON strings
     /// (`JSONBText.appendEscaped`: quotes, backslashes and control bytes escaped, the rest as is).
     private struct ObjectWriter {
-        private var output: [UInt8]
+        private var output: [UInt8] = [UInt8(ascii: "[")]
         private var first = true
 
-        init(output: [UInt8]) {
-            self.output = output
-            self.output.append(UInt8(ascii: "{"))
+        init(capacity: Int) {
+            output.reserveCapacity(capacity)
+        }
+
+        /// Starts the next object.
+        mutating func begin() {
+            if output.count > 1 { output.append(UInt8(ascii: ",")) }
+            output.append(UInt8(ascii: "{"))
+            first = true
+        }
+
+        mutating func end() {
+            output.append(UInt8(ascii: "}"))
         }
 
         mutating func member(_ key: StaticString, _ literal: String) {
@@ -122,7 +128,7 @@ enum AuditEventWire {
         }
 
         consuming func finish() -> [UInt8] {
-            output.append(UInt8(ascii: "}"))
+            output.append(UInt8(ascii: "]"))
             return output
         }
     }

@@ -83,7 +83,9 @@ struct JSONBRenderer {
     private mutating func object(depth: Int) -> Bool {
         index += 1
         let base = output.count
-        var members: [(key: [UInt8], value: Range<Int>)] = []
+        // Every key's unescaped bytes in one buffer, so a member costs no allocation of its own.
+        var keys: [UInt8] = []
+        var members: [(key: Range<Int>, value: Range<Int>)] = []
         skipWhitespace()
         if index < input.count, input[index] == UInt8(ascii: "}") {
             index += 1
@@ -91,8 +93,14 @@ struct JSONBRenderer {
             return true
         }
         while true {
-            var key: [UInt8] = []
-            guard index < input.count, input[index] == UInt8(ascii: "\""), string(into: &key) else { return false }
+            guard index < input.count, input[index] == UInt8(ascii: "\"") else { return false }
+            let keyStart = keys.count
+            if let plain = plainString() {
+                keys.append(contentsOf: UnsafeBufferPointer(rebasing: input[plain]))
+            } else {
+                guard string(into: &keys) else { return false }
+            }
+            let key = keyStart..<keys.count
             skipWhitespace()
             guard index < input.count, input[index] == UInt8(ascii: ":") else { return false }
             index += 1
@@ -111,17 +119,17 @@ struct JSONBRenderer {
         let rendered = Array(output[base...])
         output.removeSubrange(base...)
         let order = members.indices.sorted { left, right in
-            let a = members[left].key, b = members[right].key
+            let a = keys[members[left].key], b = keys[members[right].key]
             if a.count != b.count { return a.count < b.count }
             if a != b { return a.lexicographicallyPrecedes(b) }
             return left > right
         }
         output.append(UInt8(ascii: "{"))
-        var previous: [UInt8]?
-        for member in order where members[member].key != previous {
+        var previous: ArraySlice<UInt8>?
+        for member in order where keys[members[member].key] != previous {
             if previous != nil { output.append(contentsOf: [UInt8(ascii: ","), UInt8(ascii: " ")]) }
-            previous = members[member].key
-            members[member].key.withUnsafeBufferPointer { JSONBText.appendEscaped($0, to: &output) }
+            previous = keys[members[member].key]
+            keys.withUnsafeBufferPointer { JSONBText.appendEscaped(UnsafeBufferPointer(rebasing: $0[members[member].key]), to: &output) }
             output.append(contentsOf: [UInt8(ascii: ":"), UInt8(ascii: " ")])
             let range = members[member].value
             output.append(contentsOf: rendered[(range.lowerBound - base)..<(range.upperBound - base)])

@@ -21,12 +21,13 @@ enum JSONBText {
     static func append(json: String, to output: inout [UInt8]) -> Bool {
         var json = json
         return json.withUTF8 { input in
-            var renderer = JSONBRenderer(input: input, output: output)
-            output = []
+            // The output moves into the renderer and back, so it is never copied.
+            var renderer = JSONBRenderer(input: input, output: [])
+            swap(&renderer.output, &output)
             renderer.skipWhitespace()
             let rendered = renderer.value(depth: 0)
             renderer.skipWhitespace()
-            output = renderer.output
+            swap(&renderer.output, &output)
             return rendered && renderer.index == input.count
         }
     }
