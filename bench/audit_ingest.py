@@ -81,12 +81,14 @@ def stored_total():
 
 
 def verify_window(stamp):
-    """The audit service's chain verification of the second around `stamp` (the round's events):
-    (verified, links, elapsed ms as the service measured it)."""
+    """The audit service's chain verification of the millisecond `stamp`, which every event of the
+    round carries and no other event does: (verified, links, elapsed ms as the service measured it).
+    (A wider window took in the last events of the lag round before, whose rows `remove` had
+    deleted while their links stay, and reported them as deleted.)"""
     import urllib.parse
     import urllib.request
     moment = datetime.fromisoformat(stamp.replace("Z", "+00:00"))
-    window = {"from": (moment - timedelta(seconds=1)).isoformat().replace("+00:00", "Z"), "to": (moment + timedelta(seconds=1)).isoformat().replace("+00:00", "Z")}
+    window = {"from": moment.isoformat().replace("+00:00", "Z"), "to": (moment + timedelta(milliseconds=1)).isoformat().replace("+00:00", "Z")}
     request = urllib.request.Request(f"{os.environ['TOLLGATE_AUDIT_URL']}/internal/v1/audit/verify?{urllib.parse.urlencode(window)}",
                                      headers={"X-Tollgate-Internal-Token": os.environ["TOLLGATE_INTERNAL_TOKEN"]})
     report = json.loads(urllib.request.urlopen(request, timeout=600).read())
