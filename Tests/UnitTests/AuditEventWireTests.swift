@@ -89,4 +89,32 @@ extension AuditEventWireTests {
         #expect(!text.contains("payload") && !text.contains("user_email\":null"))
         #expect(AuditEventWire.summaries([]) == Array("[]".utf8))
     }
+
+    @Test func repeatedKeysKeepTheLastAndEscapesAreRead() throws {
+        let text = #"{"id":"6B0B6B64-0D8A-4C53-9A43-2C8E2F0A4F11","timestamp":"2026-11-30T10:00:00Z","duration_ms":5,"tool_name":"first","#
+            + #""success":true,"transport":"http","source":"mcp","tool_name":"\u0061\ud83d\ude00\n\/\"","unknown":[{"deep":[[[]]]},"s",-1.5e3,null],"#
+            + #""payload":{"request_truncated":false,"response_truncated":true,"notifications_truncated":false,"extra":{}}}"#
+        let decoded = try AuditEventWire.decode(Array(text.utf8))
+        #expect(decoded.toolName == "a\u{1F600}\n/\"")
+        #expect(decoded.payload == AuditPayload(jsonrpcMethod: nil, responseTruncated: true))
+    }
+
+    /// Hostile entries are refused with an error, never a crash or a partial event.
+    @Test func hostileEntriesAreRefused() {
+        let head = #"{"id":"6B0B6B64-0D8A-4C53-9A43-2C8E2F0A4F11","timestamp":"2026-11-30T10:00:00Z","duration_ms":5,"success":true,"transport":"http","source":"mcp","#
+        let tails: [[UInt8]] = [
+            Array(#""tool_name":"\ud800"}"#.utf8), Array(#""tool_name":"\udc00x"}"#.utf8), Array(#""tool_name":"\x"}"#.utf8),
+            Array("\"tool_name\":\"a\tb\"}".utf8), Array(#""tool_name":""#.utf8) + [0xFF] + Array(#""}"#.utf8),
+            Array(#""tool_name":"a" "b"}"#.utf8), Array(#""tool_name":"a",}"#.utf8), Array(#""tool_name":"a""#.utf8),
+            Array((#""tool_name":"a","x":"# + String(repeating: "[", count: 200) + String(repeating: "]", count: 200) + "}").utf8),
+            Array(#""tool_name":"a","x":01}"#.utf8), Array(#""tool_name":"a","x":-}"#.utf8), Array(#""tool_name":"a","x":tru}"#.utf8),
+        ]
+        for tail in tails {
+            let bytes = Array(head.utf8) + tail
+            #expect(throws: AuditEventWire.DecodeError.self, "\(String(decoding: bytes, as: UTF8.self))") { try AuditEventWire.decode(bytes) }
+        }
+        // Many unknown keys are skipped in one pass.
+        let many = (0..<50_000).map { "\"k\($0)\":\($0)" }.joined(separator: ",")
+        #expect((try? AuditEventWire.decode(Array((head + #""tool_name":"a","# + many + "}").utf8)))?.toolName == "a")
+    }
 }

@@ -5,8 +5,8 @@ import SharedProto
 /// The audit stream's JSON (field `e`, written by the gateway with `WireCoding`) read and the
 /// live-tail announcements written without Foundation's `JSONDecoder`/`JSONEncoder`. Both are
 /// per event on the consumer's path, where the profile showed Codable's containers and the
-/// date formatter as most of the audit service's CPU; MCPCore's byte parser is linear and
-/// bounded (depth, UTF-8, duplicate keys). The result is the `AuditEvent` the Codable
+/// date formatter as most of the audit service's CPU. Events are read with `JSONPullReader`
+/// (linear, bounded, no tree of values in between). The result is the `AuditEvent` the Codable
 /// conformance would give: the same keys, required and optional fields, and date forms.
 enum AuditEventWire {
     struct DecodeError: Error, CustomStringConvertible {
@@ -15,40 +15,91 @@ enum AuditEventWire {
     }
 
     static func decode(_ bytes: [UInt8]) throws(DecodeError) -> AuditEvent {
-        let value: JSONValue
         do {
-            value = try JSONParser.parse(bytes)
+            return try bytes.withUnsafeBufferPointer { buffer in
+                var reader = JSONPullReader(buffer)
+                let event = try event(&reader)
+                try reader.finish()
+                return event
+            }
+        } catch let error as DecodeError {
+            throw error
         } catch {
             throw DecodeError(message: "invalid JSON: \(error)")
         }
-        let event = try Fields(value, "event")
-        let payload: AuditPayload?
-        if let raw = event.member("payload"), raw != .null {
-            let fields = try Fields(raw, "payload")
-            payload = AuditPayload(
-                jsonrpcMethod: try fields.string("jsonrpc_method"), requestParams: try fields.string("request_params"),
-                requestSizeBytes: try fields.int("request_size_bytes"), requestTruncated: try fields.required("request_truncated", fields.bool),
-                requestHeaders: try fields.string("request_headers"), requestRemoteAddr: try fields.string("request_remote_addr"),
-                responseResult: try fields.string("response_result"), responseError: try fields.string("response_error"),
-                responseSizeBytes: try fields.int("response_size_bytes"), responseTruncated: try fields.required("response_truncated", fields.bool),
-                notifications: try fields.string("notifications"), notificationsTruncated: try fields.required("notifications_truncated", fields.bool),
-                replayedFrom: try fields.uuid("replayed_from")
-            )
-        } else {
-            payload = nil
+    }
+
+    /// The event's members read straight into its fields (the last of a repeated key wins,
+    /// unknown keys are skipped, `null` is an absent optional).
+    private static func event(_ reader: inout JSONPullReader) throws -> AuditEvent {
+        var fields = Fields("event")
+        var id: UUID?, timestamp: Date?, durationMs: Int?, toolName: String?, success: Bool?, transport: String?, source: String?
+        var event = AuditEvent(timestamp: Date(), durationMs: 0, toolName: "", success: false)
+        try fields.object(&reader) { key, reader in
+            switch key {
+            case "id": id = try fields.uuid(key, &reader)
+            case "timestamp": timestamp = try fields.date(key, &reader)
+            case "duration_ms": durationMs = try fields.int(key, &reader)
+            case "request_id": event.requestID = try fields.string(key, &reader)
+            case "session_id": event.sessionID = try fields.string(key, &reader)
+            case "user_subject": event.userSubject = try fields.string(key, &reader)
+            case "user_email": event.userEmail = try fields.string(key, &reader)
+            case "auth_type": event.authType = try fields.string(key, &reader)
+            case "api_key_name": event.apiKeyName = try fields.string(key, &reader)
+            case "tool_name": toolName = try fields.string(key, &reader)
+            case "tool_group": event.toolGroup = try fields.string(key, &reader)
+            case "parameters": event.parameters = try fields.string(key, &reader)
+            case "success": success = try fields.bool(key, &reader)
+            case "error_message": event.errorMessage = try fields.string(key, &reader)
+            case "error_category": event.errorCategory = try fields.string(key, &reader)
+            case "request_chars": event.requestChars = try fields.int(key, &reader)
+            case "response_chars": event.responseChars = try fields.int(key, &reader)
+            case "content_blocks": event.contentBlocks = try fields.int(key, &reader)
+            case "transport": transport = try fields.string(key, &reader)
+            case "source": source = try fields.string(key, &reader)
+            case "remote_addr": event.remoteAddr = try fields.string(key, &reader)
+            case "user_agent": event.userAgent = try fields.string(key, &reader)
+            case "trace_id": event.traceID = try fields.string(key, &reader)
+            case "payload": event.payload = try reader.null() ? nil : try payload(&reader)
+            default: try reader.skipValue()
+            }
         }
-        return AuditEvent(
-            id: try event.required("id", event.uuid), timestamp: try event.required("timestamp", event.date),
-            durationMs: Int64(try event.required("duration_ms", event.int)), requestID: try event.string("request_id"),
-            sessionID: try event.string("session_id"), userSubject: try event.string("user_subject"), userEmail: try event.string("user_email"),
-            authType: try event.string("auth_type"), apiKeyName: try event.string("api_key_name"), toolName: try event.required("tool_name", event.string),
-            toolGroup: try event.string("tool_group"), parameters: try event.string("parameters"), success: try event.required("success", event.bool),
-            errorMessage: try event.string("error_message"), errorCategory: try event.string("error_category"),
-            requestChars: try event.int("request_chars"), responseChars: try event.int("response_chars"), contentBlocks: try event.int("content_blocks"),
-            transport: try event.required("transport", event.string), source: try event.required("source", event.string),
-            remoteAddr: try event.string("remote_addr"), userAgent: try event.string("user_agent"), traceID: try event.string("trace_id"),
-            payload: payload
-        )
+        event.id = try fields.required("id", id)
+        event.timestamp = try fields.required("timestamp", timestamp)
+        event.durationMs = Int64(try fields.required("duration_ms", durationMs))
+        event.toolName = try fields.required("tool_name", toolName)
+        event.success = try fields.required("success", success)
+        event.transport = try fields.required("transport", transport)
+        event.source = try fields.required("source", source)
+        return event
+    }
+
+    private static func payload(_ reader: inout JSONPullReader) throws -> AuditPayload {
+        var fields = Fields("payload")
+        var requestTruncated: Bool?, responseTruncated: Bool?, notificationsTruncated: Bool?
+        var payload = AuditPayload(jsonrpcMethod: nil)
+        try fields.object(&reader) { key, reader in
+            switch key {
+            case "jsonrpc_method": payload.jsonrpcMethod = try fields.string(key, &reader)
+            case "request_params": payload.requestParams = try fields.string(key, &reader)
+            case "request_size_bytes": payload.requestSizeBytes = try fields.int(key, &reader)
+            case "request_truncated": requestTruncated = try fields.bool(key, &reader)
+            case "request_headers": payload.requestHeaders = try fields.string(key, &reader)
+            case "request_remote_addr": payload.requestRemoteAddr = try fields.string(key, &reader)
+            case "response_result": payload.responseResult = try fields.string(key, &reader)
+            case "response_error": payload.responseError = try fields.string(key, &reader)
+            case "response_size_bytes": payload.responseSizeBytes = try fields.int(key, &reader)
+            case "response_truncated": responseTruncated = try fields.bool(key, &reader)
+            case "notifications": payload.notifications = try fields.string(key, &reader)
+            case "notifications_truncated": notificationsTruncated = try fields.bool(key, &reader)
+            case "replayed_from": payload.replayedFrom = try fields.uuid(key, &reader)
+            default: try reader.skipValue()
+            }
+        }
+        payload.requestTruncated = try fields.required("request_truncated", requestTruncated)
+        payload.responseTruncated = try fields.required("response_truncated", responseTruncated)
+        payload.notificationsTruncated = try fields.required("notifications_truncated", notificationsTruncated)
+        return payload
     }
 
     /// The live-tail announcement of `events`: a JSON array of the events without their
@@ -133,66 +184,61 @@ enum AuditEventWire {
         }
     }
 
-    /// The members of one JSON object, each read as a typed optional (missing or `null`: nil).
-    ///
-    /// Looked up by a scan from the end (the last of a repeated key wins): for the two dozen
-    /// short keys of an event, cheaper than hashing every key into a dictionary and again for
-    /// each lookup, which the profile showed.
+    /// Reads the members of one JSON object (the event or its payload) as typed optionals,
+    /// naming the member in every error.
     private struct Fields {
-        private let members: [(String, JSONValue)]
-        private let what: String
+        let what: String
 
-        init(_ value: JSONValue, _ what: String) throws(DecodeError) {
-            guard case .object(let members) = value else { throw DecodeError(message: "the \(what) is not a JSON object") }
+        init(_ what: String) {
             self.what = what
-            self.members = members
         }
 
-        func member(_ key: String) -> JSONValue? {
-            members.last { $0.0 == key }?.1
+        func object(_ reader: inout JSONPullReader, _ member: (String, inout JSONPullReader) throws -> Void) throws {
+            do {
+                try reader.beginObject()
+            } catch is JSONPullReader.Mismatch {
+                throw DecodeError(message: "the \(what) is not a JSON object")
+            }
+            while let key = try reader.nextKey() { try member(key, &reader) }
         }
 
-        private func present(_ key: String) -> JSONValue? {
-            guard let value = member(key), value != .null else { return nil }
+        func required<T>(_ key: String, _ value: T?) throws(DecodeError) -> T {
+            guard let value else { throw DecodeError(message: "\(what).\(key) is missing") }
             return value
         }
 
-        private func mismatch(_ key: String, _ type: String) -> DecodeError {
-            DecodeError(message: "\(what).\(key) is not \(type)")
+        private func typed<T>(_ key: String, _ type: String, _ read: () throws -> T?) throws -> T? {
+            do {
+                return try read()
+            } catch is JSONPullReader.Mismatch {
+                throw DecodeError(message: "\(what).\(key) is not \(type)")
+            }
         }
 
-        func required<T>(_ key: String, _ read: (String) throws(DecodeError) -> T?) throws(DecodeError) -> T {
-            guard let value = try read(key) else { throw DecodeError(message: "\(what).\(key) is missing") }
-            return value
+        func string(_ key: String, _ reader: inout JSONPullReader) throws -> String? {
+            try typed(key, "a string") { try reader.string() }
         }
 
-        func string(_ key: String) throws(DecodeError) -> String? {
-            guard let value = present(key) else { return nil }
-            guard case .string(let text) = value else { throw mismatch(key, "a string") }
-            return text
+        func bool(_ key: String, _ reader: inout JSONPullReader) throws -> Bool? {
+            try typed(key, "a boolean") { try reader.bool() }
         }
 
-        func int(_ key: String) throws(DecodeError) -> Int? {
-            guard let value = present(key) else { return nil }
-            guard let number = value.intValue else { throw mismatch(key, "an integer") }
+        /// Integers as `JSONValue.intValue` reads them (`5.0` is 5; `1.5` and `1e400` are not integers).
+        func int(_ key: String, _ reader: inout JSONPullReader) throws -> Int? {
+            guard let text = try typed(key, "an integer", { try reader.number() }) else { return nil }
+            guard let number = JSONValue.number(text).intValue else { throw DecodeError(message: "\(what).\(key) is not an integer") }
             return number
         }
 
-        func bool(_ key: String) throws(DecodeError) -> Bool? {
-            guard let value = present(key) else { return nil }
-            guard let flag = value.boolValue else { throw mismatch(key, "a boolean") }
-            return flag
-        }
-
-        func uuid(_ key: String) throws(DecodeError) -> UUID? {
-            guard let text = try string(key) else { return nil }
-            guard let id = UUID(uuidString: text) else { throw mismatch(key, "a UUID") }
+        func uuid(_ key: String, _ reader: inout JSONPullReader) throws -> UUID? {
+            guard let text = try string(key, &reader) else { return nil }
+            guard let id = UUID(uuidString: text) else { throw DecodeError(message: "\(what).\(key) is not a UUID") }
             return id
         }
 
-        func date(_ key: String) throws(DecodeError) -> Date? {
-            guard let text = try string(key) else { return nil }
-            guard let date = WireCoding.parseDate(text) else { throw mismatch(key, "an RFC 3339 date") }
+        func date(_ key: String, _ reader: inout JSONPullReader) throws -> Date? {
+            guard let text = try string(key, &reader) else { return nil }
+            guard let date = WireCoding.parseDate(text) else { throw DecodeError(message: "\(what).\(key) is not an RFC 3339 date") }
             return date
         }
     }

@@ -22,7 +22,7 @@ extension JSONBRenderer {
             let escape = input[index + 1]
             index += 2
             if escape == UInt8(ascii: "u") {
-                guard let unit = hexQuad() else { return false }
+                guard let unit = JSONEscape.hexQuad(input, &index) else { return false }
                 var scalar = unit
                 switch unit {
                 case 0xD800...0xDBFF:
@@ -42,16 +42,8 @@ extension JSONBRenderer {
                 text.append(contentsOf: String(Character(value)).utf8)
                 continue
             }
-            guard highSurrogate == nil else { return false }
-            switch escape {
-            case UInt8(ascii: "\""), UInt8(ascii: "\\"), UInt8(ascii: "/"): text.append(escape)
-            case UInt8(ascii: "b"): text.append(0x08)
-            case UInt8(ascii: "f"): text.append(0x0c)
-            case UInt8(ascii: "n"): text.append(0x0a)
-            case UInt8(ascii: "r"): text.append(0x0d)
-            case UInt8(ascii: "t"): text.append(0x09)
-            default: return false
-            }
+            guard highSurrogate == nil, let byte = JSONEscape.simple(escape) else { return false }
+            text.append(byte)
         }
         return false
     }
@@ -70,24 +62,6 @@ extension JSONBRenderer {
             }
         }
         return nil
-    }
-
-    private mutating func hexQuad() -> UInt32? {
-        guard input.count - index >= 4 else { return nil }
-        var value: UInt32 = 0
-        for _ in 0..<4 {
-            let byte = input[index]
-            let digit: UInt8
-            switch byte {
-            case UInt8(ascii: "0")...UInt8(ascii: "9"): digit = byte - UInt8(ascii: "0")
-            case UInt8(ascii: "a")...UInt8(ascii: "f"): digit = byte - UInt8(ascii: "a") + 10
-            case UInt8(ascii: "A")...UInt8(ascii: "F"): digit = byte - UInt8(ascii: "A") + 10
-            default: return nil
-            }
-            value = value << 4 | UInt32(digit)
-            index += 1
-        }
-        return value
     }
 
     /// Reads a number with JSON's grammar and appends it as `numeric_out` prints it: the
