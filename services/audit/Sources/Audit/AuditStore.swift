@@ -10,7 +10,8 @@ import SharedProto
 /// NOTHING`, so a redelivered event is stored once. Events are written as `storable` (no U+0000,
 /// which Postgres refuses).
 ///
-/// The same transaction adds the new events to the per-minute rollups (`AuditRollups`).
+/// The same transaction adds the new events to the per-minute rollups (`AuditRollups`), in one
+/// upsert at its end.
 ///
 /// With a `chain`, the same transaction also links every new event into the consumer's hash
 /// chain (`ChainLink`): the chain's head row is locked, the rows' canonical texts are hashed
@@ -58,14 +59,13 @@ struct AuditStore: Sendable {
             var head: Head?
             if let chain { head = try await lockHead(chain.chainID, on: connection) }
             var inserted = 0
+            var rollups = AuditRollups([])
             // Bounded so the COPY buffers and the uuid arrays stay small.
             for (index, start) in stride(from: 0, to: events.count, by: 1000).enumerated() {
                 let chunk = Array(events[start..<min(start + 1000, events.count)])
                 let (eventHashes, payloadHashes) = try await write(chunk, through: target, first: index == 0, on: connection)
                 inserted += eventHashes.count
-                if let upsert = AuditRollups(chunk.lazy.filter { eventHashes[$0.id] != nil }).upsert {
-                    try await connection.query(upsert, logger: logger)
-                }
+                for event in chunk where eventHashes[event.id] != nil { rollups.add(event) }
                 if let chain, var current = head {
                     // Links follow the batch's order (the stream's order).
                     var links: [(seq: Int64, event: AuditEvent, link: [UInt8])] = []
@@ -81,6 +81,12 @@ struct AuditStore: Sendable {
                     }
                     head = current
                 }
+            }
+            // Last, so the shared rollup rows stay locked only until the commit: consumers that
+            // add to the same minute and tool wait for each other from here on, not for each
+            // other's whole batch (upserted after the first chunk, the lock serialised them).
+            if let upsert = rollups.upsert {
+                try await connection.query(upsert, logger: logger)
             }
             if let chain, let head {
                 try await advance(chain, to: head, on: connection)
