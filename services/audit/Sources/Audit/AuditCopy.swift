@@ -131,13 +131,13 @@ enum AuditCopy {
     }
 
     /// Copies a chain's new links (their positions are the chain's own, so nothing can conflict).
-    static func copyLinks(chain: String, _ links: [(seq: Int64, event: AuditEvent, link: [UInt8])], on connection: PostgresConnection, logger: Logger) async throws {
+    static func copyLinks(chain: String, _ links: [(seq: Int64, id: UUID, ts: Date, link: [UInt8])], on connection: PostgresConnection, logger: Logger) async throws {
         var rows = CopyTextWriter(capacity: links.count * 160)
         for entry in links {
             rows.text(chain)
             rows.integer(entry.seq)
-            rows.uuid(entry.event.id)
-            try rows.timestamp(entry.event.timestamp)
+            rows.uuid(entry.id)
+            try rows.timestamp(entry.ts)
             rows.text("\\x" + ChainLink.hex(entry.link))
             rows.endRow()
         }

@@ -68,13 +68,13 @@ struct AuditStore: Sendable {
                 for event in chunk where eventHashes[event.id] != nil { rollups.add(event) }
                 if let chain, var current = head {
                     // Links follow the batch's order (the stream's order).
-                    var links: [(seq: Int64, event: AuditEvent, link: [UInt8])] = []
+                    var links: [(seq: Int64, id: UUID, ts: Date, link: [UInt8])] = []
                     for event in chunk {
                         guard let eventHash = eventHashes[event.id] else { continue }
                         current.seq += 1
                         current.link = ChainLink.next(previous: current.link, seq: current.seq, eventHash: eventHash, payloadHash: payloadHashes[event.id])
                         current.lastTs = event.timestamp
-                        links.append((current.seq, event, current.link))
+                        links.append((current.seq, event.id, event.timestamp, current.link))
                     }
                     if !links.isEmpty {
                         try await AuditCopy.copyLinks(chain: chain.chainID, links, on: connection, logger: logger)
@@ -101,7 +101,6 @@ struct AuditStore: Sendable {
     ) async throws -> (events: [UUID: [UInt8]], payloads: [UUID: [UInt8]]) {
         var eventHashes: [UUID: [UInt8]] = [:]
         var payloadHashes: [UUID: [UInt8]] = [:]
-        let withPayload = chunk.filter { $0.payload != nil }
         switch target {
         case .tables:
             try await AuditCopy.copy(chunk, into: .tables, on: connection, logger: logger)
@@ -123,7 +122,7 @@ struct AuditStore: Sendable {
                 eventHashes[id] = Array(hash)
             }
             let newIDs = Array(eventHashes.keys)
-            if !newIDs.isEmpty, !withPayload.isEmpty {
+            if !newIDs.isEmpty, chunk.contains(where: { $0.payload != nil }) {
                 for try await (id, hash) in try await connection.query(AuditCopy.payloadsInsert(newIDs), logger: logger).decode((UUID, Data).self) {
                     payloadHashes[id] = Array(hash)
                 }
