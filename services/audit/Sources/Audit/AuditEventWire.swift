@@ -32,7 +32,7 @@ enum AuditEventWire {
     /// The event's members read straight into its fields (the last of a repeated key wins,
     /// unknown keys are skipped, `null` is an absent optional).
     private static func event(_ reader: inout JSONPullReader) throws -> AuditEvent {
-        var fields = Fields("event")
+        let fields = Fields("event")
         var id: UUID?, timestamp: Date?, durationMs: Int?, toolName: String?, success: Bool?, transport: String?, source: String?
         var event = AuditEvent(timestamp: Date(), durationMs: 0, toolName: "", success: false)
         try fields.object(&reader) { key, reader in
@@ -75,7 +75,7 @@ enum AuditEventWire {
     }
 
     private static func payload(_ reader: inout JSONPullReader) throws -> AuditPayload {
-        var fields = Fields("payload")
+        let fields = Fields("payload")
         var requestTruncated: Bool?, responseTruncated: Bool?, notificationsTruncated: Bool?
         var payload = AuditPayload(jsonrpcMethod: nil)
         try fields.object(&reader) { key, reader in
