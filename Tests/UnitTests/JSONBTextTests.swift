@@ -45,7 +45,7 @@ import Testing
     /// Text Postgres refuses, and what is left to Postgres, answer nil.
     @Test(arguments: [
         #""\u0000""#, #""\ud83d""#, #""\ude00""#, #""\ud83d x""#, #""\ud83d\ud83d""#, "\"raw\ttab\"", #""\x""#, "01", "1.", ".5", "+1", "-",
-        "1e", "tru", "nul", "[1,]", #"{"a" 1}"#, #"{"a":1,}"#, "[1] x", "", "  ", #"{"a":1"#, "[", "1e1001", "1e-1001",
+        "1e", "tru", "nul", "[1,]", #"{"a" 1}"#, #"{"a":1,}"#, "[1] x", "", "  ", #"{"a":1"#, "[", "1e1001", "1e-1001", "1e-1000", "1e1000",
         "1" + String(repeating: "0", count: 1000), String(repeating: "[", count: 129) + String(repeating: "]", count: 129),
     ])
     func refusedOrUncertainAnswersNil(input: String) {

@@ -114,7 +114,9 @@ extension JSONBRenderer {
         let digits = Array(input[integerStart..<integerEnd]) + Array(input[fraction])
         let point = (integerEnd - integerStart) + exponent
         let scale = max(0, fraction.count - exponent)
-        guard digits.count <= limit, abs(exponent) <= limit, point <= limit, scale <= limit else { return false }
+        // The rendering's own digits are bounded like a written number's, so what is rendered
+        // renders again (the fuzz target found "1e-1000": 1,001 digits once printed).
+        guard digits.count <= limit, abs(exponent) <= limit, max(point, 1) + scale <= limit else { return false }
         if negative, digits.contains(where: { $0 != UInt8(ascii: "0") }) { output.append(UInt8(ascii: "-")) }
         var integer = point > 0 ? Array(digits.prefix(point)) : []
         if point > digits.count { integer += repeatElement(UInt8(ascii: "0"), count: point - digits.count) }
