@@ -77,28 +77,19 @@ enum CanonicalRow {
             JSONBText.append(string: value, to: &bytes)
         }
 
-        /// Postgres prints a uuid in lower case, grouped 8-4-4-4-12. (Written from the bytes:
-        /// `uuidString.lowercased()` was two Foundation strings per uuid.)
+        /// Postgres prints a uuid in lower case, grouped 8-4-4-4-12.
         mutating func uuid(_ value: UUID?) {
             guard let value else { return null() }
             separate()
             bytes.append(UInt8(ascii: "\""))
-            withUnsafeBytes(of: value.uuid) { raw in
-                for (index, byte) in raw.enumerated() {
-                    if index == 4 || index == 6 || index == 8 || index == 10 { bytes.append(UInt8(ascii: "-")) }
-                    bytes.append(Self.hexDigits[Int(byte >> 4)])
-                    bytes.append(Self.hexDigits[Int(byte & 0x0f)])
-                }
-            }
+            ASCIIText.appendUUID(value, uppercase: false, to: &bytes)
             bytes.append(UInt8(ascii: "\""))
         }
-
-        private static let hexDigits = Array("0123456789abcdef".utf8)
 
         mutating func integer(_ value: (some BinaryInteger)?) {
             guard let value else { return null() }
             separate()
-            bytes.append(contentsOf: String(value).utf8)
+            ASCIIText.appendDecimal(value, to: &bytes)
         }
 
         mutating func bool(_ value: Bool) {
@@ -112,7 +103,7 @@ enum CanonicalRow {
             separate()
             if micros < 0 { bytes.append(UInt8(ascii: "-")) }
             let magnitude = micros.magnitude
-            bytes.append(contentsOf: String(magnitude / 1_000_000).utf8)
+            ASCIIText.appendDecimal(magnitude / 1_000_000, to: &bytes)
             bytes.append(UInt8(ascii: "."))
             UTCFields.digits(Int(magnitude % 1_000_000), width: 6) { bytes.append($0) }
         }

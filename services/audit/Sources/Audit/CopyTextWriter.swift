@@ -57,21 +57,10 @@ struct CopyTextWriter {
         }
     }
 
-    /// Digits written straight into the buffer (`String(value)` allocated a string per value).
     mutating func integer(_ value: (some BinaryInteger)?) {
         guard let value else { return null() }
         separate()
-        if value < 0 { buffer.writeInteger(UInt8(ascii: "-")) }
-        var magnitude = UInt64(value.magnitude)
-        withUnsafeTemporaryAllocation(of: UInt8.self, capacity: 20) { digits in
-            var start = 20
-            repeat {
-                start -= 1
-                digits[start] = UInt8(ascii: "0") + UInt8(magnitude % 10)
-                magnitude /= 10
-            } while magnitude > 0
-            buffer.writeBytes(UnsafeBufferPointer(rebasing: digits[start..<20]))
-        }
+        ASCIIText.withDecimal(value) { buffer.writeBytes($0) }
     }
 
     mutating func bool(_ value: Bool) {
@@ -82,7 +71,7 @@ struct CopyTextWriter {
     mutating func uuid(_ value: UUID?) {
         guard let value else { return null() }
         separate()
-        buffer.writeString(value.uuidString)
+        ASCIIText.withUUID(value, uppercase: false) { buffer.writeBytes($0) }
     }
 
     /// A `timestamptz` as UTC with microseconds. The microseconds are cut exactly as
