@@ -75,12 +75,14 @@ public struct Authenticator: Sendable {
         return (caller, identity.expiresAt)
     }
 
+    private static let apiKeyHeader = HTTPField.Name("X-API-Key")!
+
     /// The presented credential: `X-API-Key`, else the `Bearer` token.
     public static func credential(_ headers: HTTPFields) -> String? {
-        if let key = headers[HTTPField.Name("X-API-Key")!], !key.isEmpty {
+        if let key = headers.value(Self.apiKeyHeader), !key.isEmpty {
             return key.trimmingCharacters(in: .whitespaces)
         }
-        if let authorization = headers[.authorization] {
+        if let authorization = headers.value(.authorization) {
             let parts = authorization.split(separator: " ", maxSplits: 1)
             if parts.count == 2, parts[0].lowercased() == "bearer" {
                 return parts[1].trimmingCharacters(in: .whitespaces)

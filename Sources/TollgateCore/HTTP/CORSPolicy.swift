@@ -28,7 +28,7 @@ public struct CORSPolicy<Context: RequestContext>: RouterMiddleware {
         if origins.isEmpty || origins.contains("*") {
             return try await any.handle(request, context: context) { try await errors.handle($0, context: $1, next: next) }
         }
-        guard let origin = request.headers[.origin], origins.contains(origin) else {
+        guard let origin = request.headers.value(.origin), origins.contains(origin) else {
             return try await next(request, context)
         }
         return try await reflecting.handle(request, context: context) { try await errors.handle($0, context: $1, next: next) }

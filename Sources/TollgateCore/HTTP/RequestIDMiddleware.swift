@@ -17,7 +17,7 @@ public struct RequestIDMiddleware<Context: RequestContext>: RouterMiddleware {
 
     public func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
         var context = context
-        let id = request.headers[Self.headerName].flatMap { Self.isAcceptable($0) ? $0 : nil } ?? context.id
+        let id = request.headers.value(Self.headerName).flatMap { Self.isAcceptable($0) ? $0 : nil } ?? context.id
         // Hummingbird's `context.id` reads (and force-unwraps) this key: keep it, with the effective id.
         context.logger[metadataKey: "hb.request.id"] = .string(id)
         context.logger[metadataKey: "request_id"] = .string(id)

@@ -6,15 +6,16 @@ public import NIOCore
 /// closing cancels a long call (`MCPEndpoint.untilDisconnect`).
 public struct GatewayRequestContext: RequestContext, RemoteAddressRequestContext {
     public var coreContext: CoreRequestContextStorage
-    public let remoteAddress: SocketAddress?
     /// The client's connection; `nil` in router tests.
     public let channel: (any Channel)?
 
     public init(source: ApplicationRequestContextSource) {
         self.coreContext = .init(source: source)
-        self.remoteAddress = source.channel.remoteAddress
         self.channel = source.channel
     }
+
+    /// Read when asked (audited calls, failed authentications), not for every request.
+    public var remoteAddress: SocketAddress? { channel?.remoteAddress }
 
     /// The peer's IP address as text.
     public var peerIP: String? { remoteAddress?.ipAddress }

@@ -5,11 +5,12 @@ import MCPCore
 import NIOCore
 import ServiceLifecycle
 import Synchronization
+import TollgateCore
 
 /// GET (a 2025-era session's server-to-client stream) and DELETE (end a session).
 extension MCPEndpoint {
     func get(_ request: Request, context: GatewayRequestContext) async -> Response {
-        let accepted = AcceptedTypes(request.headers[.accept])
+        let accepted = AcceptedTypes(request.headers.value(.accept))
         if accepted.html, !accepted.eventStream {
             return Response(status: .found, headers: [.location: "/portal/"])
         }
@@ -19,7 +20,7 @@ extension MCPEndpoint {
                 throw HTTPLevelError(status: .notAcceptable, error: .invalidRequest("Accept must include text/event-stream"))
             }
             let identity = try await authenticate(request, context: context)
-            guard let sessionID = request.headers[.mcpSessionID] else {
+            guard let sessionID = request.headers.value(.mcpSessionID) else {
                 throw HTTPLevelError(status: .methodNotAllowed, error: .invalidRequest("no server-initiated stream without a session"), headers: [.allow: "POST"])
             }
             let session = try await loadSession(sessionID, identity: identity)
@@ -35,7 +36,7 @@ extension MCPEndpoint {
         do {
             try originPolicy.check(request.headers)
             let identity = try await authenticate(request, context: context)
-            guard let sessionID = request.headers[.mcpSessionID] else {
+            guard let sessionID = request.headers.value(.mcpSessionID) else {
                 throw HTTPLevelError(status: .methodNotAllowed, error: .invalidRequest("no session to end"), headers: [.allow: "POST"])
             }
             do {

@@ -42,11 +42,11 @@ struct MCPEndpoint: Sendable {
         var request = request
         do {
             try originPolicy.check(request.headers)
-            let accepted = AcceptedTypes(request.headers[.accept])
+            let accepted = AcceptedTypes(request.headers.value(.accept))
             guard accepted.json || accepted.eventStream else {
                 throw HTTPLevelError(status: .notAcceptable, error: .invalidRequest("Accept must include application/json or text/event-stream"))
             }
-            if let type = request.headers[.contentType], !MediaType.isJSON(type) {
+            if let type = request.headers.value(.contentType), !MediaType.isJSON(type) {
                 throw HTTPLevelError(status: .unsupportedMediaType, error: .invalidRequest("Content-Type must be application/json"))
             }
             let identity = try await authenticate(request, context: context)
@@ -77,11 +77,7 @@ struct MCPEndpoint: Sendable {
                 await handleNotification(message, era: era)
                 return Response(status: .accepted, headers: sessionHeaders(era))
             case .request(let id):
-                let requestID = context.id
-                return await handleRequest(
-                    request, message: message, id: id, era: era, identity: identity, accepted: accepted, requestID: requestID,
-                    remoteAddress: remoteAddress(request, context: context), context: context
-                )
+                return await handleRequest(request, message: message, id: id, era: era, identity: identity, accepted: accepted, context: context)
             }
         } catch let error as HTTPLevelError {
             var headers = error.headers
@@ -95,7 +91,7 @@ struct MCPEndpoint: Sendable {
 
     func handleRequest(
         _ request: Request, message: JSONRPCMessage, id: JSONRPCID, era: ProtocolEra, identity: CallerIdentity, accepted: AcceptedTypes,
-        requestID: String, remoteAddress: String?, context: GatewayRequestContext
+        context: GatewayRequestContext
     ) async -> Response {
         let progressToken = message.params["_meta"]?["progressToken"]
         let toolName = message.method == "tools/call" ? message.params["name"]?.stringValue : nil
@@ -169,7 +165,10 @@ struct MCPEndpoint: Sendable {
                 method: message.method,
                 denied: !MCPDispatcher.isAllowed(method: message.method, name: name, for: identity),
                 params: .object((message.params.objectValue ?? []).filter { $0.0 != "_meta" }),
-                identity: identity, headers: request.headers.map { ($0.name.canonicalName, $0.value) }, remoteAddress: remoteAddress, sessionID: sessionID, requestID: requestID,
+                identity: identity, headers: request.headers.map { ($0.name.canonicalName, $0.value) },
+                // Resolved only for an audited call: the request id and the client address were
+                // 1.5 % of a built-in call's CPU.
+                remoteAddress: remoteAddress(request, context: context), sessionID: sessionID, requestID: context.id,
                 traceID: trace?.traceID
             )
         }
@@ -310,7 +309,7 @@ struct MCPEndpoint: Sendable {
     /// 2026-07-28 when the request carries the per-request envelope (or asks for discovery);
     /// otherwise a 2025-era request, which needs its session unless it is `initialize`.
     func resolveEra(_ message: JSONRPCMessage, headers: HTTPFields, identity: CallerIdentity) async throws -> ProtocolEra {
-        let headerVersion = headers[.mcpProtocolVersion]
+        let headerVersion = headers.value(.mcpProtocolVersion)
         let meta = message.params["_meta"]
         let envelopeVersion = meta?[ProtocolVersion.metaVersionKey]
         let isModern = envelopeVersion != nil || message.method == "server/discover" || headerVersion.map(ProtocolVersion.modern.contains) == true
@@ -322,11 +321,11 @@ struct MCPEndpoint: Sendable {
                 guard headerVersion == version.stringValue else {
                     throw EraFailure(error: .headerMismatch("MCP-Protocol-Version header does not match the request's protocol version"), status: .badRequest)
                 }
-                guard headers[.mcpMethod] == message.method else {
+                guard headers.value(.mcpMethod) == message.method else {
                     throw EraFailure(error: .headerMismatch("Mcp-Method header does not match the request's method"), status: .badRequest)
                 }
                 let nameKey = Self.namedParam[message.method]
-                if let nameKey, let name = message.params[nameKey]?.stringValue, MCPHeaderValue.decode(headers[.mcpName]) != name {
+                if let nameKey, let name = message.params[nameKey]?.stringValue, MCPHeaderValue.decode(headers.value(.mcpName)) != name {
                     throw EraFailure(error: .headerMismatch("Mcp-Name header does not match the request's \(nameKey)"), status: .badRequest)
                 }
             }
@@ -344,7 +343,7 @@ struct MCPEndpoint: Sendable {
         if message.method == "initialize" {
             return .handshake(session: nil)
         }
-        guard let sessionID = headers[.mcpSessionID] else {
+        guard let sessionID = headers.value(.mcpSessionID) else {
             if message.kind == .request(message.id ?? .number("0")) {
                 throw EraFailure(error: .invalidRequest("Mcp-Session-Id header is required; call initialize first"), status: .badRequest)
             }
@@ -381,7 +380,7 @@ struct MCPEndpoint: Sendable {
             }
             audit.authenticationFailure(
                 reason: error.message, headers: request.headers.map { ($0.name.canonicalName, $0.value) },
-                remoteAddress: remoteAddress(request, context: context), requestID: request.headers[.init(InternalAPI.requestIDHeader)!]
+                remoteAddress: remoteAddress(request, context: context), requestID: request.headers.value(.init(InternalAPI.requestIDHeader)!)
             )
             let challenge = "Bearer realm=\"tollgate\", resource_metadata=\"\(resourceMetadataURL(request))\""
             throw HTTPLevelError(status: .unauthorized, error: JSONRPCError(code: JSONRPCErrorCode.unauthorized, message: error.message), headers: [.wwwAuthenticate: challenge])

@@ -1,6 +1,7 @@
 import Foundation
 import HTTPTypes
 import MCPCore
+import TollgateCore
 
 /// Origin validation against DNS rebinding: requests without `Origin` (non-browser clients)
 /// and from localhost pass; other origins must be configured (`*` allows all). A refused
@@ -9,8 +10,8 @@ struct OriginPolicy: Sendable {
     let allowed: [String]
 
     func check(_ headers: HTTPFields) throws {
-        guard let origin = headers[.origin], origin != "null" || allowed.contains("*") else {
-            if headers[.origin] == "null" { throw refusal("null") }
+        guard let origin = headers.value(.origin), origin != "null" || allowed.contains("*") else {
+            if headers.value(.origin) == "null" { throw refusal("null") }
             return
         }
         if allowed.contains("*") || allowed.contains(origin) { return }

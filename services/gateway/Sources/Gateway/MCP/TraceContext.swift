@@ -1,5 +1,6 @@
 import HTTPTypes
 import MCPCore
+import TollgateCore
 
 /// W3C Trace Context (`traceparent`) for one request. The caller's comes from the HTTP header
 /// or, as SEP-414 lets MCP clients send it, from `params._meta.traceparent`; a request without
@@ -31,7 +32,7 @@ struct TraceContext: Sendable, Equatable {
 
     /// The caller's context: the header first, then `_meta.traceparent`.
     static func incoming(headers: HTTPFields, meta: JSONValue?) -> TraceContext? {
-        parse(headers[headerName]) ?? parse(meta?["traceparent"]?.stringValue)
+        parse(headers.value(headerName)) ?? parse(meta?["traceparent"]?.stringValue)
     }
 
     /// A new trace, sampled.
