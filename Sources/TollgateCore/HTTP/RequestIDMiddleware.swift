@@ -17,12 +17,10 @@ public struct RequestIDMiddleware<Context: RequestContext>: RouterMiddleware {
 
     public func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
         var context = context
-        let supplied = request.headers.value(Self.headerName).flatMap { Self.isAcceptable($0) ? $0 : nil }
-        // Hummingbird's `context.id` reads (and force-unwraps) this key, which Hummingbird set to
-        // its own id: a caller's id replaces it. `JSONLogHandler` writes it as `request_id`. Only
-        // then is the metadata written: each write copies the logger's metadata.
-        if let supplied { context.logger[metadataKey: "hb.request.id"] = .string(supplied) }
-        let id = supplied ?? context.id
+        let id = request.headers.value(Self.headerName).flatMap { Self.isAcceptable($0) ? $0 : nil } ?? context.id
+        // Hummingbird's `context.id` reads (and force-unwraps) this key: keep it, with the effective id.
+        context.logger[metadataKey: "hb.request.id"] = .string(id)
+        context.logger[metadataKey: "request_id"] = .string(id)
         let start = ContinuousClock.now
         var response = try await next(request, context)
         response.headers[Self.headerName] = id

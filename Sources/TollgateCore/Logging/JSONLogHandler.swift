@@ -26,11 +26,6 @@ public struct JSONLogHandler: LogHandler {
     }
 
     public func log(event: LogEvent) {
-        FileHandle.standardError.write(Data(line(event).utf8))
-    }
-
-    /// The JSON line of `event`, newline included.
-    func line(_ event: LogEvent) -> String {
         var merged = metadata
         if let provided = metadataProvider?.get() { merged.merge(provided) { $1 } }
         if let extra = event.metadata { merged.merge(extra) { $1 } }
@@ -40,10 +35,8 @@ public struct JSONLogHandler: LogHandler {
         Self.appendString(label, to: &line)
         line += ",\"msg\":"
         Self.appendString(event.message.description, to: &line)
-        // Hummingbird's request id (a caller's `X-Request-Id` when RequestIDMiddleware took it)
-        // is written as `request_id`.
-        if let id = merged.removeValue(forKey: "hb.request.id"), merged["request_id"] == nil { merged["request_id"] = id }
-        for (key, value) in merged.sorted(by: { $0.key < $1.key }) {
+        // `hb.request.id` duplicates `request_id` (RequestIDMiddleware sets both).
+        for (key, value) in merged.sorted(by: { $0.key < $1.key }) where key != "hb.request.id" {
             line += ","
             Self.appendString(key, to: &line)
             line += ":"
@@ -54,7 +47,7 @@ public struct JSONLogHandler: LogHandler {
             Self.appendString("\(event.file):\(event.line)", to: &line)
         }
         line += "}\n"
-        return line
+        FileHandle.standardError.write(Data(line.utf8))
     }
 
     static func appendString(_ text: String, to line: inout String) {

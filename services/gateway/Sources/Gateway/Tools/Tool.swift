@@ -54,9 +54,9 @@ struct ToolCallContext: Sendable {
     /// How an upstream's questions reach the caller; nil when they cannot.
     var interaction: ClientInteraction? = nil
 
-    /// What an upstream call carries: a new span of the gateway in the trace, or a new trace
-    /// (whose span id is new already: a child would draw one more from the system generator).
-    var upstreamTrace: TraceContext { span ?? trace?.child() ?? .start() }
+    /// What an upstream call carries: a new span of the gateway in the trace (a new trace when
+    /// there is none yet).
+    var upstreamTrace: TraceContext { span ?? (trace ?? .start()).child() }
 }
 
 /// A tool implemented inside the gateway. Cancellation arrives as task cancellation.
