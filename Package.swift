@@ -192,7 +192,11 @@ let package = Package(
             ),
             .executableTarget(
                 name: "Ceiling",
-                dependencies: [.product(name: "Hummingbird", package: "hummingbird")],
+                dependencies: [
+                    .product(name: "Hummingbird", package: "hummingbird"),
+                    .product(name: "NIOHTTP1", package: "swift-nio"),
+                    .product(name: "NIOPosix", package: "swift-nio"),
+                ],
                 path: "bench/Ceiling",
                 swiftSettings: swiftSettings
             ),

@@ -138,31 +138,36 @@ def mean(values):
 
 
 def interleaved(sides, connections, seconds, rounds):
-    """Runs each side (label → (url, tool, key, modern, accept)) once per round, in turn; returns label → list of results."""
+    """Runs each side (label → (url, tool, key, modern, accept[, process])) once per round, in turn; returns label → list
+    of results. With a process, each result also has that process's CPU time per completed request (`cpu_us`)."""
     results = {label: [] for label in sides}
     for _ in range(rounds):
-        for label, (url, tool, key, modern, accept) in sides.items():
-            results[label].append(wrk(url, tool, connections, seconds, key, modern, accept=accept))
+        for label, (url, tool, key, modern, accept, *process) in sides.items():
+            cpu = process[0].cpu_seconds() if process else None
+            result = wrk(url, tool, connections, seconds, key, modern, accept=accept)
+            if process:
+                result["cpu_us"] = (process[0].cpu_seconds() - cpu) * 1e6 / max(1, result["requests"])
+            results[label].append(result)
     return results
 
 
 def summary(runs):
     return {"rps": mean([r["rps"] for r in runs]), "p50": mean([r["p50_us"] for r in runs]), "p99": mean([r["p99_us"] for r in runs]),
-            "notes": "; ".join(r["note"] for r in runs if "note" in r)}
+            "cpu": mean([r.get("cpu_us", float("nan")) for r in runs]), "notes": "; ".join(r["note"] for r in runs if "note" in r)}
 
 
-def forwarding(args, upstream_url, upstream_tool, via_url, via_tool, title, upstream_accept=None):
+def forwarding(args, upstream_url, upstream_tool, via, via_tool, title, upstream_accept=None):
     print(f"\n### {title}\n")
-    print("| clients | direct req/s | via gateway req/s | via/direct | direct p50 / p99 ms | via p50 / p99 ms | added p50 / p99 ms |")
-    print("|---|---|---|---|---|---|---|")
+    print("| clients | direct req/s | via gateway req/s | via/direct | direct p50 / p99 ms | via p50 / p99 ms | added p50 / p99 ms | gateway CPU µs / call |")
+    print("|---|---|---|---|---|---|---|---|")
     footnotes = []
     for connections in (1, 8, 64):
-        runs = interleaved({"direct": (upstream_url, upstream_tool, None, True, upstream_accept), "via": (via_url, via_tool, None, True, None)},
+        runs = interleaved({"direct": (upstream_url, upstream_tool, None, True, upstream_accept), "via": (via.url, via_tool, None, True, None, via)},
                            connections, args.seconds, args.rounds)
         d, v = summary(runs["direct"]), summary(runs["via"])
         footnotes += [f"{connections} clients, {side}: {s['notes']}" for side, s in (("direct", d), ("via", v)) if s["notes"]]
         print(f"| {connections} | {d['rps']:,.0f} | {v['rps']:,.0f} | {v['rps'] / d['rps']:.2f} | {ms(d['p50'])} / {ms(d['p99'])} | "
-              f"{ms(v['p50'])} / {ms(v['p99'])} | {ms(v['p50'] - d['p50'])} / {ms(v['p99'] - d['p99'])} |")
+              f"{ms(v['p50'])} / {ms(v['p99'])} | {ms(v['p50'] - d['p50'])} / {ms(v['p99'] - d['p99'])} | {v['cpu']:.0f} |")
         sys.stdout.flush()
     print_footnotes(footnotes)
 
@@ -190,9 +195,9 @@ def section_forwarding(args):
         check_call(via.url, "u__echo")
         check_call(python_url, "echo")
         check_call(via_python.url, "p__echo")
-        forwarding(args, upstream.url, "echo", via.url, "u__echo", "1a. Upstream: a Tollgate gateway serving only its fixture tools (auth and audit off)")
+        forwarding(args, upstream.url, "echo", via, "u__echo", "1a. Upstream: a Tollgate gateway serving only its fixture tools (auth and audit off)")
         # The SDK's server insists on both types in Accept (and then answers with SSE).
-        forwarding(args, python_url, "echo", via_python.url, "p__echo", "1b. Upstream: a Python MCP server (official SDK `MCPServer`, Streamable HTTP)",
+        forwarding(args, python_url, "echo", via_python, "p__echo", "1b. Upstream: a Python MCP server (official SDK `MCPServer`, Streamable HTTP)",
                    upstream_accept="application/json, text/event-stream")
         section_ceiling(args, upstream)
         if args.profile:
@@ -203,20 +208,26 @@ def section_forwarding(args):
 
 
 def section_ceiling(args, builtin):
-    print("\n### 1c. The ceiling: a Hummingbird route answering a fixed JSON-RPC result vs built-in `tools/call echo`\n")
-    port = free_port()
-    ceiling = Process("ceiling", [os.path.join(BIN, "ceiling-bench"), str(port)], ready=f"http://127.0.0.1:{port}/healthz")
+    print("\n### 1c. The ceilings: a fixed JSON-RPC result from bare SwiftNIO and from a Hummingbird route vs built-in `tools/call echo`\n")
+    ports = free_port(), free_port()
+    nio = Process("ceiling-nio", [os.path.join(BIN, "ceiling-bench"), str(ports[0]), "--nio"], ready=f"http://127.0.0.1:{ports[0]}/healthz")
+    hummingbird = Process("ceiling", [os.path.join(BIN, "ceiling-bench"), str(ports[1])], ready=f"http://127.0.0.1:{ports[1]}/healthz")
     try:
-        print("| clients | ceiling req/s | built-in echo req/s | built-in / ceiling | ceiling p50 / p99 ms | built-in p50 / p99 ms |")
+        print("| clients | NIO req/s (CPU µs / req) | Hummingbird req/s (CPU µs / req) | built-in echo req/s (CPU µs / call) | built-in / Hummingbird ceiling | "
+              "Hummingbird / NIO ceiling |")
         print("|---|---|---|---|---|---|")
         for connections in (1, 8, 64):
-            runs = interleaved({"ceiling": (f"http://127.0.0.1:{port}/mcp", "echo", None, True, None), "builtin": (builtin.url, "echo", None, True, None)},
+            runs = interleaved({"nio": (f"http://127.0.0.1:{ports[0]}/mcp", "echo", None, True, None, nio),
+                                "ceiling": (f"http://127.0.0.1:{ports[1]}/mcp", "echo", None, True, None, hummingbird),
+                                "builtin": (builtin.url, "echo", None, True, None, builtin)},
                                connections, args.seconds, args.rounds)
-            c, b = summary(runs["ceiling"]), summary(runs["builtin"])
-            print(f"| {connections} | {c['rps']:,.0f} | {b['rps']:,.0f} | {b['rps'] / c['rps']:.2f} | {ms(c['p50'])} / {ms(c['p99'])} | {ms(b['p50'])} / {ms(b['p99'])} |")
+            n, c, b = summary(runs["nio"]), summary(runs["ceiling"]), summary(runs["builtin"])
+            print(f"| {connections} | {n['rps']:,.0f} ({n['cpu']:.0f}) | {c['rps']:,.0f} ({c['cpu']:.0f}) | {b['rps']:,.0f} ({b['cpu']:.0f}) | "
+                  f"{b['rps'] / c['rps']:.2f} | {c['rps'] / n['rps']:.2f} |")
             sys.stdout.flush()
     finally:
-        ceiling.stop()
+        hummingbird.stop()
+        nio.stop()
 
 
 def mint_key(name):

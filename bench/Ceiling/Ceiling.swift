@@ -3,13 +3,16 @@ import Hummingbird
 /// The ceiling of the gateway benchmarks: a Hummingbird route that answers every POST to
 /// `/mcp` with one fixed JSON-RPC result (the shape of `tools/call echo`), doing no parsing,
 /// no authentication, no audit. Whatever the gateway does costs the difference to this.
-///   ceiling-bench PORT
+///   ceiling-bench PORT [--nio]
 @main
 struct Ceiling {
     static let answer = #"{"jsonrpc":"2.0","id":1,"result":{"content":[{"type":"text","text":"hello"}],"isError":false}}"#
 
     static func main() async throws {
         let port = CommandLine.arguments.count > 1 ? Int(CommandLine.arguments[1]) ?? 9200 : 9200
+        if CommandLine.arguments.contains("--nio") {
+            return try NIOCeiling.run(port: port, answer: answer)
+        }
         let router = Router()
         router.post("/mcp") { request, _ -> Response in
             // Read the body as the gateway must, so both pay for receiving it.
