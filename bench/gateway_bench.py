@@ -200,6 +200,7 @@ def section_forwarding(args):
         forwarding(args, python_url, "echo", via_python, "p__echo", "1b. Upstream: a Python MCP server (official SDK `MCPServer`, Streamable HTTP)",
                    upstream_accept="application/json, text/event-stream")
         section_ceiling(args, upstream)
+        section_forwarding_floor(args, upstream)
         if args.profile:
             profile(via, via.url, "u__echo", None, args, "federating gateway (forwarding to the Tollgate upstream)")
     finally:
@@ -228,6 +229,19 @@ def section_ceiling(args, builtin):
     finally:
         hummingbird.stop()
         nio.stop()
+
+
+def section_forwarding_floor(args, upstream):
+    """The same upstream behind a bare SwiftNIO reverse proxy that reads no JSON: what forwarding costs at the least."""
+    port = free_port()
+    target = upstream.url.removeprefix("http://").removesuffix("/mcp")
+    proxy = Process("ceiling-nio-forward", [os.path.join(BIN, "ceiling-bench"), str(port), "--nio-forward", target], ready=f"http://127.0.0.1:{port}/healthz")
+    proxy.url = f"http://127.0.0.1:{port}/mcp"
+    try:
+        check_call(proxy.url, "echo")
+        forwarding(args, upstream.url, "echo", proxy, "echo", "1d. The floor of forwarding: the Tollgate upstream behind a bare SwiftNIO reverse proxy (no JSON read)")
+    finally:
+        proxy.stop()
 
 
 def mint_key(name):
