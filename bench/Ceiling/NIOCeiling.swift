@@ -7,15 +7,20 @@ import NIOPosix
 /// The difference between the two ceilings is what Hummingbird's request path costs here.
 enum NIOCeiling {
     static func run(port: Int, answer: String) throws {
-        let group = MultiThreadedEventLoopGroup.singleton
-        let channel = try ServerBootstrap(group: group)
+        try serve(port: port) { FixedAnswerHandler(answer: answer) }
+    }
+
+    /// An HTTP/1.1 server on 127.0.0.1:`port`, each connection ending in a new `handler()`;
+    /// returns when the server closes.
+    static func serve(port: Int, handler: @escaping @Sendable () -> some ChannelInboundHandler) throws {
+        let channel = try ServerBootstrap(group: MultiThreadedEventLoopGroup.singleton)
             .serverChannelOption(.backlog, value: 256)
             .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
             .childChannelOption(.socketOption(.tcp_nodelay), value: 1)
             .childChannelInitializer { channel in
                 channel.eventLoop.makeCompletedFuture {
                     try channel.pipeline.syncOperations.configureHTTPServerPipeline(withErrorHandling: true)
-                    try channel.pipeline.syncOperations.addHandler(FixedAnswerHandler(answer: answer))
+                    try channel.pipeline.syncOperations.addHandler(handler())
                 }
             }
             .bind(host: "127.0.0.1", port: port).wait()

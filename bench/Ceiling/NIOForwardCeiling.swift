@@ -9,19 +9,7 @@ import NIOPosix
 /// gateway does costs the difference to this.
 enum NIOForwardCeiling {
     static func run(port: Int, upstreamHost: String, upstreamPort: Int) throws {
-        let group = MultiThreadedEventLoopGroup.singleton
-        let channel = try ServerBootstrap(group: group)
-            .serverChannelOption(.backlog, value: 256)
-            .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
-            .childChannelOption(.socketOption(.tcp_nodelay), value: 1)
-            .childChannelInitializer { channel in
-                channel.eventLoop.makeCompletedFuture {
-                    try channel.pipeline.syncOperations.configureHTTPServerPipeline(withErrorHandling: true)
-                    try channel.pipeline.syncOperations.addHandler(ForwardingHandler(host: upstreamHost, port: upstreamPort))
-                }
-            }
-            .bind(host: "127.0.0.1", port: port).wait()
-        try channel.closeFuture.wait()
+        try NIOCeiling.serve(port: port) { ForwardingHandler(host: upstreamHost, port: upstreamPort) }
     }
 }
 
