@@ -32,6 +32,9 @@ import TollgateCore
         #expect(throws: HTTPLevelError.self) { try policy.check([.origin: "https://evil.example"]) }
         #expect(throws: HTTPLevelError.self) { try policy.check([.origin: "null"]) }
         try OriginPolicy(allowed: ["*"]).check([.origin: "https://anything.example"])
+        // An opaque origin passes only with `*`, not by being listed.
+        try OriginPolicy(allowed: ["*"]).check([.origin: "null"])
+        #expect(throws: HTTPLevelError.self) { try OriginPolicy(allowed: ["null"]).check([.origin: "null"]) }
     }
 }
 

@@ -10,11 +10,11 @@ struct OriginPolicy: Sendable {
     let allowed: [String]
 
     func check(_ headers: HTTPFields) throws {
-        guard let origin = headers.value(.origin), origin != "null" || allowed.contains("*") else {
-            if headers.value(.origin) == "null" { throw refusal("null") }
-            return
-        }
-        if allowed.contains("*") || allowed.contains(origin) { return }
+        guard let origin = headers.value(.origin) else { return }
+        if allowed.contains("*") { return }
+        // An opaque origin (sandboxed frames, file: pages) is refused even when listed.
+        if origin == "null" { throw refusal(origin) }
+        if allowed.contains(origin) { return }
         if let host = URLComponents(string: origin)?.host, ["localhost", "127.0.0.1", "[::1]", "::1"].contains(host) { return }
         throw refusal(origin)
     }
